@@ -1,0 +1,84 @@
+import type { z } from 'zod';
+import type { PortType } from './ports.ts';
+
+/**
+ * A node is data (its spec) plus a run function. The editor, CLI and engine all read the spec; `run`
+ * takes inputs and params and returns outputs, talking to the outside only through its context.
+ */
+
+/** pure: same inputs+params → same outputs (cached); seeded: pure given its resolved `seed` param;
+ * external: reads the outside world (files, packs), cached under `externalKey`; sink: writes outside,
+ * never cached, always runs when requested. */
+export type Purity = 'pure' | 'seeded' | 'external' | 'sink';
+
+export interface InputPort {
+  /** Port kind name (see ports.ts), e.g. "Video". Fields here constrain what the input accepts. */
+  type: PortType;
+  optional?: boolean;
+  docs?: string;
+}
+
+export interface OutputPort {
+  type: PortType;
+  docs?: string;
+}
+
+/** An issue found without running, addressed to a param or input of the node. */
+export interface SpecIssue {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface InferResult {
+  /** Output types, as precise as the inputs and params allow. */
+  outputs: Record<string, PortType>;
+  /** Constraint failures (e.g. frames ≢ 1 mod 4), reported while editing. */
+  issues?: SpecIssue[];
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface RunContext {
+  nodeId: string;
+  /** Aborted when the job is cancelled; long loops must check it (or call throwIfAborted) each step. */
+  signal: AbortSignal;
+  /** fraction in [0,1]; the engine adds ETA and timing. */
+  progress(fraction: number, message?: string): void;
+  /** A small preview for the editor (e.g. a PNG data URL per layer). */
+  preview(preview: { label: string; dataUrl: string }[]): void;
+  log: Logger;
+  /** Where sink nodes write files for this run (the run's output folder). */
+  outDir: string;
+  /** Facts a node reports for the run manifest and job events (e.g. device, model hashes). */
+  report(facts: Record<string, unknown>): void;
+}
+
+export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
+  /** Stable id, "<pack>.<name>", e.g. "layerflow.dit-sampler". */
+  type: string;
+  version: number;
+  category: string;
+  title: string;
+  /** Markdown: what it does, for the palette and `layerflow nodes`. */
+  docs: string;
+  purity: Purity;
+  inputs: Record<string, InputPort>;
+  outputs: Record<string, OutputPort>;
+  /** Params as a zod object; UI hints go in `.meta({ widget, step, choices, ... })` of each field. */
+  params: P;
+  /** Output types from input types (undefined = not connected / unknown) and params, without running. */
+  infer?(inputs: Record<string, PortType | undefined>, params: z.infer<P>): InferResult;
+  /** For external nodes: a string that changes when what the node reads changes (file hash, mtime). */
+  externalKey?(params: z.infer<P>): Promise<string>;
+  run(inputs: Record<string, unknown>, params: z.infer<P>, ctx: RunContext): Promise<Record<string, unknown>>;
+}
+
+/** Identity helper that keeps the params type when declaring a node. */
+export function defineNode<P extends z.ZodObject>(spec: NodeSpec<P>): NodeSpec<P> {
+  return spec;
+}
