@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { PortKind, PortKindRegistry, PortType } from '../graph-engine/ports.ts';
+
+/** Layer names in the order they stand along the token sequence (reference data_video.py). */
+export const LayerNameSchema = z.enum(['foreground', 'alpha', 'background', 'blend']);
+export type LayerName = z.infer<typeof LayerNameSchema>;
+
+const num = z.number().optional();
+const layers = z.array(z.string()).optional();
+
+function fmtLayers(t: PortType): string {
+  return Array.isArray(t.layers) ? `${t.layers.length} layers` : '? layers';
+}
+
+function dim(v: unknown): string {
+  return typeof v === 'number' ? String(v) : '?';
+}
+
+/** Port kinds of the core and LayerFlow node packs. */
+export const portKinds: PortKind[] = [
+  {
+    name: 'Video',
+    color: '#4f9dde',
+    docs: 'Frames (F×H×W×C, values 0..1) with an optional alpha channel.',
+    fields: z.object({ frames: num, width: num, height: num, channels: num, alpha: z.boolean().optional() }),
+    describe: (t) => `${dim(t.frames)}f ${dim(t.width)}×${dim(t.height)}${t.alpha ? ' RGBA' : t.alpha === false ? ' RGB' : ''}`,
+    compatible: (from, to) =>
+      to.alpha === true && from.alpha === false ? 'this input needs a video with an alpha channel' : null,
+    typeOf: (v) => {
+      const f = v as { frames: number; width: number; height: number; channels: number };
+      return { kind: 'Video', frames: f.frames, width: f.width, height: f.height, channels: f.channels, alpha: f.channels === 4 };
+    },
+    sizeOf: (v) => (v as { data: Float32Array }).data.byteLength,
+  },
+  {
+    name: 'LayeredVideo',
+    color: '#7b6fe0',
+    docs: 'One clip per layer (foreground, [alpha], background, blend), all the same length and size.',
+    fields: z.object({ layers, frames: num, width: num, height: num }),
+    describe: (t) => `${fmtLayers(t)} × ${dim(t.frames)}f ${dim(t.width)}×${dim(t.height)}`,
+    sizeOf: (v) =>
+      Object.values((v as { clips: Record<string, { data: Float32Array }> }).clips).reduce((a, c) => a + c.data.byteLength, 0),
+  },
+  {
+    name: 'Latent',
+    color: '#e07b39',
+    docs: 'Layered latent sequence [1, T, C, h, w]: a leading frame, then each layer\'s latent frames.',
+    fields: z.object({ layers, frames: num, height: num, width: num, channels: num }),
+    describe: (t) => `${fmtLayers(t)} × ${dim(t.frames)} latent f ${dim(t.width)}×${dim(t.height)}`,
+    sizeOf: (v) => (v as { data: Float32Array }).data.byteLength,
+  },
+  {
+    name: 'LayerText',
+    color: '#d9b44a',
+    docs: 'One prompt per text layer (foreground, background, blend) plus a negative prompt.',
+    fields: z.object({ layers }),
+    describe: fmtLayers,
+  },
+  {
+    name: 'LayerConditioning',
+    color: '#c9a227',
+    docs: 'Encoded prompts per layer, conditional and unconditional rows, with the layer embedding.',
+    fields: z.object({ layers, tokens: num }),
+    describe: (t) => `${fmtLayers(t)} × ${dim(t.tokens)} tokens`,
+    sizeOf: (v) => {
+      const c = v as { cond: Float32Array; uncond: Float32Array };
+      return c.cond.byteLength + c.uncond.byteLength;
+    },
+  },
+  {
+    name: 'Model',
+    color: '#5bbf7a',
+    docs: 'The layer transformer of a model pack with its LoRA strengths.',
+    fields: z.object({ variant: z.string().optional(), pack: z.string().optional() }),
+    describe: (t) => `${t.pack ?? 'model'} (${t.variant ?? '?'})`,
+  },
+  {
+    name: 'TextEncoder',
+    color: '#a3c65b',
+    docs: 'The T5 text encoder and tokenizer of a model pack.',
+    fields: z.object({ pack: z.string().optional() }),
+  },
+  {
+    name: 'VAE',
+    color: '#d45d8a',
+    docs: 'The 3D VAE encoder and decoder of a model pack.',
+    fields: z.object({ pack: z.string().optional() }),
+  },
+];
+
+export function registerPortKinds(registry: PortKindRegistry): void {
+  for (const kind of portKinds) registry.register(kind);
+}
