@@ -23,12 +23,20 @@ export const portKinds: PortKind[] = [
     color: '#4f9dde',
     docs: 'Frames (F×H×W×C, values 0..1) with an optional alpha channel.',
     fields: z.object({ frames: num, width: num, height: num, channels: num, alpha: z.boolean().optional() }),
-    describe: (t) => `${dim(t.frames)}f ${dim(t.width)}×${dim(t.height)}${t.alpha ? ' RGBA' : t.alpha === false ? ' RGB' : ''}`,
+    describe: (t) =>
+      `${dim(t.frames)}f ${dim(t.width)}×${dim(t.height)}${t.alpha ? ' RGBA' : t.alpha === false ? ' RGB' : ''}`,
     compatible: (from, to) =>
       to.alpha === true && from.alpha === false ? 'this input needs a video with an alpha channel' : null,
     typeOf: (v) => {
       const f = v as { frames: number; width: number; height: number; channels: number };
-      return { kind: 'Video', frames: f.frames, width: f.width, height: f.height, channels: f.channels, alpha: f.channels === 4 };
+      return {
+        kind: 'Video',
+        frames: f.frames,
+        width: f.width,
+        height: f.height,
+        channels: f.channels,
+        alpha: f.channels === 4,
+      };
     },
     sizeOf: (v) => (v as { data: Float32Array }).data.byteLength,
   },
@@ -39,12 +47,15 @@ export const portKinds: PortKind[] = [
     fields: z.object({ layers, frames: num, width: num, height: num }),
     describe: (t) => `${fmtLayers(t)} × ${dim(t.frames)}f ${dim(t.width)}×${dim(t.height)}`,
     sizeOf: (v) =>
-      Object.values((v as { clips: Record<string, { data: Float32Array }> }).clips).reduce((a, c) => a + c.data.byteLength, 0),
+      Object.values((v as { clips: Record<string, { data: Float32Array }> }).clips).reduce(
+        (a, c) => a + c.data.byteLength,
+        0,
+      ),
   },
   {
     name: 'Latent',
     color: '#e07b39',
-    docs: 'Layered latent sequence [1, T, C, h, w]: a leading frame, then each layer\'s latent frames.',
+    docs: "Layered latent sequence [1, T, C, h, w]: a leading frame, then each layer's latent frames.",
     fields: z.object({ layers, frames: num, height: num, width: num, channels: num }),
     describe: (t) => `${fmtLayers(t)} × ${dim(t.frames)} latent f ${dim(t.width)}×${dim(t.height)}`,
     sizeOf: (v) => (v as { data: Float32Array }).data.byteLength,

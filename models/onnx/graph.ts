@@ -72,9 +72,18 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Marks an existing value as a graph output (shape may be partly symbolic or omitted). */
-  output(name: string, dtype: DType, shape?: Dim[]): void {
-    this.outputs.push(valueInfo(name, dtype, shape));
+  /**
+   * Marks an existing value as a graph output (shape may be partly symbolic or omitted). With `as`, the
+   * output is published under that name (an Identity node), since op outputs are named by the builder.
+   */
+  output(name: string, dtype: DType, shape?: Dim[], as?: string): void {
+    if (as !== undefined && as !== name) {
+      this.claim(as);
+      this.nodes.push(
+        onnx.NodeProto.create({ opType: 'Identity', name: this.fresh('n_Identity'), input: [name], output: [as] }),
+      );
+    }
+    this.outputs.push(valueInfo(as ?? name, dtype, shape));
   }
 
   /** A named weight; its name is kept as written so packs can map checkpoint names onto it. */

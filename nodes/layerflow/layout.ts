@@ -17,7 +17,9 @@ export interface SequenceLayout {
 
 export function sequenceLayout(layers: string[], framesPerLayer: number, temporalCompression: number): SequenceLayout {
   if (framesPerLayer % temporalCompression !== 0) {
-    throw new Error(`frames per layer (${framesPerLayer}) must be a multiple of the VAE's temporal compression (${temporalCompression})`);
+    throw new Error(
+      `frames per layer (${framesPerLayer}) must be a multiple of the VAE's temporal compression (${temporalCompression})`,
+    );
   }
   const latentPerLayer = framesPerLayer / temporalCompression;
   return {

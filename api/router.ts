@@ -1,0 +1,134 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { StudioError } from './errors.ts';
+import { eventStream } from './event-stream.ts';
+import type { StudioEvent } from './schemas.ts';
+import {
+  CatalogueSchema,
+  CheckLinkInputSchema,
+  FormSchema,
+  InferredSchema,
+  IssueSchema,
+  JobDetailSchema,
+  JobSummarySchema,
+  OutputFileSchema,
+  PackSummarySchema,
+  PresetSummarySchema,
+  SafeNameSchema,
+  SubmitInputSchema,
+  WorkflowDocSchema,
+  WorkflowFileSchema,
+} from './schemas.ts';
+import type { StudioServices } from './services.ts';
+
+export interface ApiContext {
+  services: StudioServices;
+}
+
+const t = initTRPC.context<ApiContext>().create();
+
+const TRPC_CODE = { 'not-found': 'NOT_FOUND', 'bad-request': 'BAD_REQUEST', conflict: 'CONFLICT' } as const;
+
+/** Maps service errors to tRPC codes so clients can tell "missing" from "broken". */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof StudioError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODE[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+const p = t.procedure.use(mapErrors);
+const JobIdSchema = z.object({ jobId: z.string().min(1).max(200) });
+const NamedWorkflowSchema = z.object({ name: SafeNameSchema, workflow: WorkflowDocSchema });
+
+export const appRouter = t.router({
+  nodes: t.router({
+    list: p.output(CatalogueSchema).query(({ ctx }) => ctx.services.catalogue()),
+  }),
+  workflow: t.router({
+    validate: p
+      .input(WorkflowDocSchema)
+      .output(z.array(IssueSchema))
+      .query(({ ctx, input }) => ctx.services.validate(input)),
+    inferTypes: p
+      .input(WorkflowDocSchema)
+      .output(InferredSchema)
+      .query(({ ctx, input }) => ctx.services.inferTypes(input)),
+    checkLink: p
+      .input(CheckLinkInputSchema)
+      .output(z.object({ reason: z.string().nullable() }))
+      .query(({ ctx, input }) => ({ reason: ctx.services.checkLink(input.workflow, input.from, input.to) })),
+    files: p.output(z.array(WorkflowFileSchema)).query(({ ctx }) => ctx.services.workflows.list()),
+    load: p
+      .input(z.object({ name: SafeNameSchema }))
+      .output(WorkflowDocSchema)
+      .query(({ ctx, input }) => ctx.services.workflows.load(input.name)),
+    save: p
+      .input(NamedWorkflowSchema)
+      .output(z.object({ ok: z.literal(true) }))
+      .mutation(async ({ ctx, input }) => {
+        await ctx.services.workflows.save(input.name, input.workflow);
+        return { ok: true as const };
+      }),
+  }),
+  presets: t.router({
+    list: p.output(z.array(PresetSummarySchema)).query(({ ctx }) => ctx.services.presets.list()),
+    load: p
+      .input(z.object({ name: SafeNameSchema }))
+      .output(WorkflowDocSchema)
+      .query(({ ctx, input }) => ctx.services.presets.load(input.name)),
+    save: p
+      .input(NamedWorkflowSchema.extend({ form: FormSchema.optional() }))
+      .output(z.object({ ok: z.literal(true) }))
+      .mutation(async ({ ctx, input }) => {
+        const workflow = input.form ? { ...input.workflow, form: input.form } : input.workflow;
+        await ctx.services.presets.save(input.name, workflow);
+        return { ok: true as const };
+      }),
+  }),
+  jobs: t.router({
+    submit: p
+      .input(SubmitInputSchema)
+      .output(z.object({ jobId: z.string() }))
+      .mutation(({ ctx, input }) =>
+        ctx.services.jobs.submit(input.workflow, { targets: input.targets, title: input.title }),
+      ),
+    cancel: p
+      .input(JobIdSchema)
+      .output(z.object({ cancelled: z.boolean() }))
+      .mutation(async ({ ctx, input }) => ({ cancelled: await ctx.services.jobs.cancel(input.jobId) })),
+    list: p.output(z.array(JobSummarySchema)).query(({ ctx }) => ctx.services.jobs.list()),
+    get: p
+      .input(JobIdSchema)
+      .output(JobDetailSchema)
+      .query(async ({ ctx, input }) => {
+        const job = await ctx.services.jobs.get(input.jobId);
+        if (!job) throw new StudioError('not-found', `no job "${input.jobId}"`);
+        return job;
+      }),
+  }),
+  events: p
+    .input(z.object({ jobId: z.string().optional() }).optional())
+    // Subscriptions yield many values, so the per-event schema documents the type rather than an output().
+    .subscription(
+      ({ ctx, input, signal }): AsyncGenerator<StudioEvent> =>
+        eventStream(
+          (listener) => ctx.services.jobs.subscribe(listener),
+          signal,
+          (e) => !input?.jobId || e.jobId === input.jobId,
+        ),
+    ),
+  packs: t.router({
+    list: p.output(z.array(PackSummarySchema)).query(({ ctx }) => ctx.services.packs.list()),
+  }),
+  outputs: t.router({
+    list: p
+      .input(JobIdSchema)
+      .output(z.array(OutputFileSchema))
+      .query(({ ctx, input }) => ctx.services.outputs.list(input.jobId)),
+  }),
+});
+
+export type AppRouter = typeof appRouter;

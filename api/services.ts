@@ -1,0 +1,48 @@
+import type {
+  Catalogue,
+  Inferred,
+  Issue,
+  JobDetail,
+  JobSummary,
+  OutputFile,
+  PackSummary,
+  PresetSummary,
+  StudioEvent,
+  WorkflowDoc,
+} from './schemas.ts';
+
+/**
+ * What the router needs from the engine and the disk. The real implementation (studio.ts) wires the
+ * graph engine, node registry, job queue and presets; tests pass small fakes.
+ */
+export interface StudioServices {
+  catalogue(): Catalogue;
+  validate(workflow: WorkflowDoc): Promise<Issue[]>;
+  inferTypes(workflow: WorkflowDoc): Inferred;
+  /** Why `from` cannot feed `to` in this workflow, or null when it can. */
+  checkLink(
+    workflow: WorkflowDoc,
+    from: { node: string; output: string },
+    to: { node: string; input: string },
+  ): string | null;
+  workflows: {
+    list(): Promise<{ name: string; modified: number }[]>;
+    load(name: string): Promise<WorkflowDoc>;
+    save(name: string, workflow: WorkflowDoc): Promise<void>;
+  };
+  presets: {
+    list(): Promise<PresetSummary[]>;
+    load(name: string): Promise<WorkflowDoc>;
+    save(name: string, workflow: WorkflowDoc): Promise<void>;
+  };
+  jobs: {
+    submit(workflow: WorkflowDoc, opts: { targets?: string[]; title?: string }): Promise<{ jobId: string }>;
+    cancel(jobId: string): Promise<boolean>;
+    list(): Promise<JobSummary[]>;
+    get(jobId: string): Promise<JobDetail | undefined>;
+    /** Calls `listener` for every event until the returned function is called. */
+    subscribe(listener: (event: StudioEvent) => void): () => void;
+  };
+  packs: { list(): Promise<PackSummary[]> };
+  outputs: { list(jobId: string): Promise<OutputFile[]> };
+}

@@ -1,0 +1,12 @@
+import { join } from 'node:path';
+
+/** Where the studio keeps its files under the data folder (the job queue writes outputs under jobs/). */
+export function studioPaths(dataDir: string) {
+  return {
+    workflows: join(dataDir, 'workflows'),
+    presets: join(dataDir, 'presets'),
+    jobs: join(dataDir, 'jobs'),
+    outputs: join(dataDir, 'jobs', 'outputs'),
+    packs: join(dataDir, 'packs'),
+  };
+}

@@ -1,0 +1,24 @@
+/** The text of `layerflow --help`. */
+export const HELP = `layerflow — layer-aware video generation from node graphs
+
+Usage:
+  layerflow run <workflow.json|preset> [options]   run a workflow, writing outputs and manifest.json
+      --set <node.param=value>   set a param (repeatable); the value is JSON when it parses, else text
+      --target <nodeId>          run only what this node needs (repeatable; default: every output node)
+      --out <dir>                output folder (default ./out/<timestamp>-<name>)
+      --json                     print engine events as JSON lines (the default when not on a terminal)
+  layerflow validate <workflow.json|preset> [--json]
+                                   check a workflow; one problem per line as "node <id> · <field>: <message>"
+  layerflow nodes [--json]         list every node: type, version, category, ports, params
+  layerflow presets [--json]       list the shipped presets
+  layerflow --help | --version
+
+Options for run, validate and nodes:
+      --node-pack <module>       also load the nodes a module exports as \`nodes\` (repeatable)
+
+Exit codes:
+  0    ok (workflow valid, run finished)
+  1    workflow invalid, or the run failed
+  2    usage error (unknown command or option, missing file, unknown node or param in --set)
+  130  cancelled (Ctrl-C once cancels the run cleanly; a second Ctrl-C exits at once)
+`;

@@ -1,0 +1,82 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { newJobId, titleOf } from '../graph-engine/job.ts';
+import type { NodeRegistry } from '../graph-engine/registry.ts';
+import { runJob } from '../graph-engine/run-job.ts';
+import { resolveSeeds } from '../graph-engine/seeds.ts';
+import { validateWorkflow } from '../graph-engine/validate.ts';
+import { loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { interruptOnSigint } from './interrupt.ts';
+import { type CliIssue, formatIssue, fromLoadIssue } from './issues.ts';
+import { registryWithPacks } from './node-pack.ts';
+import { defaultOutDir } from './out-dir.ts';
+import { progressView } from './progress-view.ts';
+import { jsonLinesView, type RunView } from './run-view.ts';
+import { applySettings, parseSetting } from './set-params.ts';
+import { readWorkflowSource } from './workflow-source.ts';
+
+const options = {
+  set: { type: 'string', multiple: true },
+  target: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  'node-pack': { type: 'string', multiple: true },
+} as const;
+
+/** `layerflow run <workflow|preset> [--set n.p=v …] [--target id …] [--out dir] [--json]`. */
+export async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
+  if (positionals.length !== 1) throw new UsageError('run takes one workflow file or preset name');
+  const settings = (values.set ?? []).map(parseSetting);
+  const source = await readWorkflowSource(positionals[0]);
+  const registry = await registryWithPacks(values['node-pack'] ?? []);
+  const loaded = loadWorkflow(source.json, { registry });
+  if (!loaded.ok) return printIssues(loaded.issues.map(fromLoadIssue));
+  const workflow = applySettings(loaded.workflow, settings, registry);
+  checkTargets(workflow, values.target);
+  const issues = validateWorkflow(workflow, registry, { targets: values.target });
+  if (issues.length > 0) return printIssues(issues);
+  const view = values.json || !process.stdout.isTTY ? jsonLinesView() : progressView(process.stdout);
+  return execute(workflow, registry, view, {
+    title: titleOf(workflow as { meta?: { title?: string } }, source.name),
+    targets: values.target,
+    outDir: resolve(values.out ?? defaultOutDir(source.name)),
+  });
+}
+
+/** Runs the checked workflow with Ctrl-C wired to cancellation; returns the exit code for its outcome. */
+async function execute(
+  workflow: Workflow,
+  registry: NodeRegistry,
+  view: RunView,
+  job: { title: string; targets?: string[]; outDir: string },
+): Promise<number> {
+  const { workflow: seeded, seeds } = resolveSeeds(workflow, registry);
+  const controller = new AbortController();
+  const release = interruptOnSigint(controller, (m) => view.say(m));
+  try {
+    const outcome = await runJob(
+      { id: newJobId(), ...job, workflow: seeded, seeds },
+      { registry, signal: controller.signal, onEvent: (e) => view.event(e) },
+    );
+    view.done(outcome);
+    const { status } = outcome.result;
+    return status === 'finished' ? EXIT.ok : status === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+  } finally {
+    release();
+  }
+}
+
+function checkTargets(workflow: Workflow, targets: string[] | undefined): void {
+  for (const id of targets ?? []) {
+    if (!(id in workflow.nodes)) {
+      throw new UsageError(`--target ${id}: no node "${id}" (nodes: ${Object.keys(workflow.nodes).join(', ')})`);
+    }
+  }
+}
+
+function printIssues(issues: CliIssue[]): number {
+  process.stderr.write(issues.map((i) => `${formatIssue(i)}\n`).join(''));
+  return EXIT.failed;
+}

@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+
+/**
+ * The Electron main process: one locked-down window and a relay between its IPC messages and the
+ * utility process that runs the engine and the API router (so heavy work never blocks this loop).
+ */
+
+const CHANNEL = 'layerflow:trpc';
+const here = import.meta.dirname;
+
+// Typed by hand: electron is an optional dependency, so its types may be absent when this is checked.
+interface WebContents {
+  id: number;
+  send(channel: string, message: unknown): void;
+  once(event: 'destroyed', listener: () => void): void;
+  on(event: 'will-navigate', listener: (e: { preventDefault(): void }) => void): void;
+  setWindowOpenHandler(handler: () => { action: 'deny' }): void;
+}
+interface ElectronMain {
+  app: { whenReady(): Promise<void>; on(event: string, listener: () => void): void; quit(): void };
+  BrowserWindow: new (
+    opts: Record<string, unknown>,
+  ) => { loadFile(path: string): Promise<void>; webContents: WebContents };
+  ipcMain: {
+    on(
+      channel: string,
+      listener: (event: { sender: WebContents; senderFrame?: { url: string } }, message: unknown) => void,
+    ): void;
+  };
+  session: {
+    defaultSession: {
+      webRequest: {
+        onHeadersReceived(
+          listener: (
+            d: { responseHeaders?: Record<string, string[]> },
+            cb: (r: { responseHeaders: Record<string, string[]> }) => void,
+          ) => void,
+        ): void;
+      };
+      setPermissionRequestHandler(handler: (wc: unknown, permission: string, cb: (ok: boolean) => void) => void): void;
+    };
+  };
+  utilityProcess: {
+    fork(
+      path: string,
+      args?: string[],
+      opts?: Record<string, unknown>,
+    ): {
+      postMessage(message: unknown): void;
+      on(event: 'message', listener: (message: { senderId: number; message: unknown }) => void): void;
+      on(event: 'exit', listener: (code: number) => void): void;
+      kill(): void;
+    };
+  };
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob: file:",
+  "media-src 'self' file: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const { app, BrowserWindow, ipcMain, session, utilityProcess } = (await import('electron' as string)) as ElectronMain;
+
+async function createWindow(): Promise<void> {
+  const engine = utilityProcess.fork(join(here, 'engine-process.mjs'), [], {
+    serviceName: 'LayerFlow engine',
+    stdio: 'inherit',
+  });
+  const windows = new Map<number, WebContents>();
+  engine.on('message', ({ senderId, message }) => windows.get(senderId)?.send(CHANNEL, message));
+  engine.on('exit', (code) => {
+    if (code !== 0) process.stderr.write(`the engine process exited with code ${code}\n`);
+  });
+  ipcMain.on(CHANNEL, (event, message) => {
+    // Only our own page (loaded from file://) may talk to the engine.
+    if (event.senderFrame && !event.senderFrame.url.startsWith('file://')) return;
+    const wc = event.sender;
+    if (!windows.has(wc.id)) {
+      windows.set(wc.id, wc);
+      wc.once('destroyed', () => {
+        windows.delete(wc.id);
+        engine.postMessage({ destroyed: wc.id });
+      });
+    }
+    engine.postMessage({ senderId: wc.id, message });
+  });
+
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    title: 'LayerFlow Studio',
+    backgroundColor: '#15171c',
+    webPreferences: {
+      preload: join(here, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  await win.loadFile(join(here, '..', 'renderer', 'index.html'));
+  app.on('window-all-closed', () => {
+    engine.kill();
+    app.quit();
+  });
+}
+
+await app.whenReady();
+// file:// pages get the CSP from index.html's meta tag; this header covers anything else loaded.
+session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
+  callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),
+);
+session.defaultSession.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
+await createWindow();

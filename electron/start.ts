@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../server/server.ts';
+
+/**
+ * `npm start`: opens the desktop app when Electron is installed, and otherwise says what is missing and
+ * runs the same UI in the browser (the local server on 127.0.0.1).
+ */
+
+const root = join(import.meta.dirname, '..');
+
+/** The Electron binary's path, or the reason it cannot be used. */
+function findElectron(): { path: string } | { missing: string } {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    if (typeof path === 'string' && existsSync(path)) return { path };
+    return { missing: 'the electron package is installed but its binary was not downloaded' };
+  } catch {
+    return { missing: 'the electron package is not installed (it is optional, and its install downloads a binary)' };
+  }
+}
+
+/** Bundles the main, preload and engine-process scripts (TypeScript) to files Electron can load. */
+async function buildShell(): Promise<string> {
+  const { build } = await import('esbuild');
+  const outdir = join(root, 'dist', 'electron');
+  const common = {
+    bundle: true,
+    platform: 'node' as const,
+    target: 'node20',
+    external: ['electron', 'onnxruntime-node'],
+    outdir,
+  };
+  await build({
+    ...common,
+    entryPoints: [join(root, 'electron', 'main.ts'), join(root, 'electron', 'engine-process.ts')],
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+  });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'electron', 'preload.ts')],
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+  });
+  return join(outdir, 'main.mjs');
+}
+
+function dataDir(): string {
+  return process.env.LAYERFLOW_DATA ?? join(homedir(), '.layerflow');
+}
+
+async function browserMode(reason: string): Promise<void> {
+  process.stderr.write(
+    `Electron is not available: ${reason}.\n` +
+      'To get the desktop app, install it with network access:  npm install electron\n' +
+      '(behind a mirror: ELECTRON_MIRROR=<url> npm install electron)\n' +
+      'Opening browser mode instead.\n',
+  );
+  if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
+    const { build } = await import('vite');
+    await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  }
+  const server = await startServer({ port: Number(process.env.PORT ?? 0), dataDir: dataDir() });
+  process.stdout.write(`LayerFlow Studio is running at ${server.url}?token=${server.token}\nPress Ctrl+C to stop.\n`);
+  process.once('SIGINT', () => void server.close().then(() => process.exit(0)));
+}
+
+async function main(): Promise<void> {
+  const electron = findElectron();
+  if ('missing' in electron) return browserMode(electron.missing);
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  const entry = await buildShell();
+  const child = spawn(electron.path, [entry], { stdio: 'inherit', env: { ...process.env, LAYERFLOW_DATA: dataDir() } });
+  child.on('exit', (code) => process.exit(code ?? 0));
+}
+
+await main();

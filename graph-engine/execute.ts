@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { ValueCache } from './cache.ts';
+import type { EngineEvent } from './events.ts';
+import { ancestors, defaultTargets, linksOf, topologicalOrder } from './graph.ts';
+import type { Emit } from './node-context.ts';
+import type { NodeRegistry } from './registry.ts';
+import { invalidWorkflow, nodeFailure, type RunError } from './run-error.ts';
+import { gatherInputs, type JobState, type NodeRun, runNode } from './run-node.ts';
+import { resolveSeeds } from './seeds.ts';
+import type { NodeSpec } from './spec.ts';
+import { validateWorkflow } from './validate.ts';
+import type { ValidationError } from './validation-error.ts';
+import type { Workflow } from './workflow.ts';
+
+export type { RunError } from './run-error.ts';
+export type { NodeRun } from './run-node.ts';
+
+export interface ExecuteOptions {
+  /** Node ids whose outputs are wanted; by default the sink nodes, or every node nobody reads. */
+  targets?: string[];
+  signal?: AbortSignal;
+  /** Shared across runs so unchanged nodes are not run again. */
+  cache?: ValueCache;
+  /** Where sink nodes write (RunContext.outDir). */
+  outDir: string;
+  onEvent?: (event: EngineEvent) => void;
+  jobId?: string;
+}
+
+export interface RunResult {
+  status: 'finished' | 'failed' | 'cancelled';
+  /** The targets' outputs. */
+  outputs: Record<string, Record<string, unknown>>;
+  /** Every node that ran or came from the cache. */
+  nodes: Record<string, NodeRun>;
+  error?: RunError;
+  /** What nodes reported through ctx.report (and the seed each seeded node used). */
+  facts: Record<string, Record<string, unknown>>;
+  /** When validation failed: every problem; no node ran. */
+  issues?: ValidationError[];
+}
+
+/**
+ * Runs what the targets need, upstream first and one node at a time, reusing cached results. Validates
+ * first (a failed result with the issues, nothing run), checks the signal between nodes, and never
+ * throws for a node's failure: the result names the node, its inputs' shapes and the cause.
+ */
+export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts: ExecuteOptions): Promise<RunResult> {
+  const emit = emitter(opts.jobId ?? randomUUID(), opts.onEvent);
+  const targets = opts.targets ?? defaultTargets(wf, registry);
+  const issues = validateWorkflow(wf, registry, { targets });
+  if (issues.length > 0) {
+    const error = invalidWorkflow(issues);
+    emit({ type: 'job-failed', code: error.code, message: error.message, nodeId: error.nodeId });
+    return { status: 'failed', outputs: {}, nodes: {}, error, facts: {}, issues };
+  }
+  const { workflow, seeds } = resolveSeeds(wf, registry);
+  const state: JobState = {
+    wf: workflow,
+    registry,
+    cache: opts.cache,
+    signal: opts.signal ?? new AbortController().signal,
+    outDir: opts.outDir,
+    emit,
+    keys: new Map(),
+    values: new Map(),
+    nodes: {},
+    facts: Object.fromEntries(Object.entries(seeds).map(([id, seed]) => [id, { seed }])),
+  };
+  emit({ type: 'job-started', targets });
+  const started = performance.now();
+  const { order } = topologicalOrder(workflow, ancestors(workflow, targets));
+  const readers = countReaders(workflow, order, targets);
+  for (const id of order) {
+    if (state.signal.aborted) return cancelled(state);
+    const node = workflow.nodes[id];
+    const spec = registry.get(node.type, node.typeVersion) as NodeSpec;
+    try {
+      await runNode(state, id, spec);
+    } catch (cause) {
+      if (state.signal.aborted) return cancelled(state, id);
+      return failed(state, nodeFailure(state, id, spec, gatherInputs(state, id), cause));
+    }
+    release(state, id, readers);
+  }
+  emit({ type: 'job-finished', ms: performance.now() - started });
+  const outputs = Object.fromEntries(targets.map((id) => [id, { ...state.values.get(id) }]));
+  return { status: 'finished', outputs, nodes: state.nodes, facts: keepFacts(state) };
+}
+
+function emitter(jobId: string, onEvent: ExecuteOptions['onEvent']): Emit {
+  return (event) => onEvent?.({ ...event, jobId, time: Date.now() } as EngineEvent);
+}
+
+/** How many nodes of the run read each node; targets count once more since the result keeps them. */
+function countReaders(wf: Workflow, order: string[], targets: string[]): Map<string, number> {
+  const readers = new Map<string, number>(targets.map((id) => [id, 1]));
+  for (const id of order) {
+    for (const from of new Set(linksOf(wf, id).map(([, link]) => link.node))) {
+      readers.set(from, (readers.get(from) ?? 0) + 1);
+    }
+  }
+  return readers;
+}
+
+/** Drops the outputs nobody will read any more, so a long graph does not hold every tensor at once. */
+function release(state: JobState, id: string, readers: Map<string, number>): void {
+  for (const from of new Set(linksOf(state.wf, id).map(([, link]) => link.node))) {
+    const left = (readers.get(from) ?? 1) - 1;
+    readers.set(from, left);
+    if (left === 0) state.values.delete(from);
+  }
+}
+
+function cancelled(state: JobState, nodeId?: string): RunResult {
+  state.emit({ type: 'job-cancelled', ...(nodeId === undefined ? {} : { nodeId }) });
+  return { status: 'cancelled', outputs: {}, nodes: state.nodes, facts: keepFacts(state) };
+}
+
+function failed(state: JobState, error: RunError): RunResult {
+  if (error.nodeId !== undefined) state.emit({ type: 'node-failed', nodeId: error.nodeId, message: error.message });
+  state.emit({ type: 'job-failed', code: error.code, message: error.message, nodeId: error.nodeId });
+  return { status: 'failed', outputs: {}, nodes: state.nodes, error, facts: keepFacts(state) };
+}
+
+/** Facts of the nodes that took part (seeds of nodes outside the targets' part are left out). */
+function keepFacts(state: JobState): RunResult['facts'] {
+  return Object.fromEntries(Object.entries(state.facts).filter(([id]) => Object.hasOwn(state.nodes, id)));
+}

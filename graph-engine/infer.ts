@@ -1,0 +1,73 @@
+import { ancestors, hasNode, topologicalOrder } from './graph.ts';
+import type { PortType } from './ports.ts';
+import type { NodeRegistry } from './registry.ts';
+import type { NodeSpec } from './spec.ts';
+import type { ValidationError } from './validation-error.ts';
+import type { Workflow } from './workflow.ts';
+
+/** Every node's output types, and the constraint issues the specs' `infer` found on the way. */
+export interface GraphTypes {
+  /** Per node id, per output name; nodes of unknown type have none. */
+  outputs: Record<string, Record<string, PortType>>;
+  issues: ValidationError[];
+}
+
+/**
+ * Infers the type of every output over the graph (upstream first) from the specs' `infer`, falling
+ * back to the declared types. `only` limits it to those nodes and their ancestors.
+ */
+export function inferGraphTypes(wf: Workflow, registry: NodeRegistry, only?: readonly string[]): GraphTypes {
+  const scope = only ? ancestors(wf, only) : new Set(Object.keys(wf.nodes));
+  const { order, rest } = topologicalOrder(wf, scope);
+  const types: GraphTypes = { outputs: {}, issues: [] };
+  // Nodes on a cycle come last: their upstream types may be unknown, so they get declared types.
+  for (const id of [...order, ...rest]) {
+    const node = wf.nodes[id];
+    const spec = registry.get(node.type, node.typeVersion);
+    if (spec) types.outputs[id] = inferNode(wf, id, spec, registry, types);
+  }
+  return types;
+}
+
+/** The type arriving at each input, or undefined when unconnected, unknown, or not what the input takes. */
+export function inputTypes(
+  wf: Workflow,
+  id: string,
+  spec: NodeSpec,
+  registry: NodeRegistry,
+  outputs: GraphTypes['outputs'],
+): Record<string, PortType | undefined> {
+  const node = wf.nodes[id];
+  const entries = Object.entries(spec.inputs).map(([name, port]): [string, PortType | undefined] => {
+    const link = Object.hasOwn(node.inputs, name) ? node.inputs[name] : undefined;
+    if (!link || !hasNode(wf, link.node)) return [name, undefined];
+    const from = outputs[link.node];
+    const type = from && Object.hasOwn(from, link.output) ? from[link.output] : undefined;
+    return [name, type && registry.kinds.mismatch(type, port.type) === null ? type : undefined];
+  });
+  return Object.fromEntries(entries);
+}
+
+function inferNode(
+  wf: Workflow,
+  id: string,
+  spec: NodeSpec,
+  registry: NodeRegistry,
+  types: GraphTypes,
+): Record<string, PortType> {
+  const declared = Object.fromEntries(Object.entries(spec.outputs).map(([name, port]) => [name, port.type]));
+  const params = spec.params.safeParse(wf.nodes[id].params);
+  // Bad params are reported by validation; inferring from them would only add noise.
+  if (!spec.infer || !params.success) return declared;
+  try {
+    const result = spec.infer(inputTypes(wf, id, spec, registry, types.outputs), params.data);
+    for (const issue of result.issues ?? []) types.issues.push({ nodeId: id, ...issue });
+    const inferred = Object.entries(result.outputs).filter(([name]) => Object.hasOwn(declared, name));
+    return { ...declared, ...Object.fromEntries(inferred) };
+  } catch (err) {
+    // A spec whose infer throws must not break validation of the whole graph while someone edits it.
+    const message = `type inference of ${spec.type} failed: ${err instanceof Error ? err.message : String(err)}`;
+    types.issues.push({ nodeId: id, code: 'infer-failed', message });
+    return declared;
+  }
+}

@@ -1,0 +1,116 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { z } from 'zod';
+import { appInfo } from './app-version.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import type { RunResult } from './execute.ts';
+import { JobErrorSchema, NodeTimingSchema, toJobError } from './job.ts';
+import type { NodeRegistry } from './registry.ts';
+import type { Workflow, WorkflowNode } from './workflow.ts';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+const IsoTime = z.iso.datetime();
+
+/** One node of the run: what it was, the params it ran with (defaults filled), and how long it took. */
+export const ManifestNodeSchema = z.object({
+  type: z.string(),
+  version: z.number().optional(),
+  params: z.record(z.string(), z.unknown()),
+  /** Absent for nodes that did not need to run for the requested outputs. */
+  timing: NodeTimingSchema.optional(),
+});
+
+/** What a run did, written beside its outputs so it can be understood and repeated later. */
+export const ManifestSchema = z.object({
+  manifestVersion: z.literal(1),
+  app: z.object({ name: z.string(), version: z.string() }),
+  jobId: z.string(),
+  title: z.string(),
+  status: z.enum(['finished', 'failed', 'cancelled']),
+  error: JobErrorSchema.optional(),
+  startedAt: IsoTime,
+  finishedAt: IsoTime,
+  ms: z.number(),
+  targets: z.array(z.string()).optional(),
+  /** The workflow exactly as run: migrated, seeds resolved. */
+  workflow: z.looseObject({ schemaVersion: z.number(), nodes: z.record(z.string(), z.unknown()) }),
+  seeds: z.record(z.string(), z.number()),
+  nodes: z.record(z.string(), ManifestNodeSchema),
+  /** What nodes reported through ctx.report: model file hashes, device and provider, and so on. */
+  facts: z.record(z.string(), z.unknown()),
+  /** Files the run wrote, relative to its output folder. */
+  files: z.array(z.object({ path: z.string(), bytes: z.number() })),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** A finished run as the manifest needs it. */
+export interface RunRecord {
+  jobId: string;
+  title: string;
+  workflow: Workflow;
+  seeds: Record<string, number>;
+  targets?: string[];
+  outDir: string;
+  startedAt: number;
+  finishedAt: number;
+  result: RunResult;
+}
+
+/** Builds the manifest of a run: params resolved against the node specs, timings, facts and files. */
+export async function buildManifest(run: RunRecord, registry: NodeRegistry): Promise<Manifest> {
+  const { result } = run;
+  const nodes: Manifest['nodes'] = {};
+  for (const [id, node] of Object.entries(run.workflow.nodes)) {
+    const timing = result.nodes[id];
+    nodes[id] = {
+      type: node.type,
+      ...(node.typeVersion === undefined ? {} : { version: node.typeVersion }),
+      params: resolvedParams(registry, node),
+      ...(timing ? { timing: { ms: timing.ms, cached: timing.cached, reason: timing.reason } } : {}),
+    };
+  }
+  return ManifestSchema.parse({
+    manifestVersion: 1,
+    app: appInfo(),
+    jobId: run.jobId,
+    title: run.title,
+    status: result.status,
+    ...(result.error === undefined ? {} : { error: toJobError(result.error) }),
+    startedAt: new Date(run.startedAt).toISOString(),
+    finishedAt: new Date(run.finishedAt).toISOString(),
+    ms: run.finishedAt - run.startedAt,
+    ...(run.targets ? { targets: run.targets } : {}),
+    workflow: run.workflow,
+    seeds: run.seeds,
+    nodes,
+    facts: result.facts ?? {},
+    files: await listFiles(run.outDir),
+  });
+}
+
+/** Writes `manifest.json` into the run's output folder atomically and returns its path. */
+export async function writeManifest(outDir: string, manifest: Manifest): Promise<string> {
+  const path = join(outDir, MANIFEST_FILE);
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  return path;
+}
+
+/** Params with the spec's defaults filled in; as written when the spec is unknown or rejects them. */
+function resolvedParams(registry: NodeRegistry, node: WorkflowNode): Record<string, unknown> {
+  const spec = registry.get(node.type, node.typeVersion);
+  const parsed = spec?.params.safeParse(node.params ?? {});
+  return parsed?.success ? (parsed.data as Record<string, unknown>) : { ...node.params };
+}
+
+/** Files under `root` (posix-style relative paths), leaving out the manifest and temp files. */
+async function listFiles(root: string): Promise<Manifest['files']> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  const files: Manifest['files'] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name === MANIFEST_FILE || entry.name.endsWith('.tmp')) continue;
+    const full = join(entry.parentPath, entry.name);
+    files.push({ path: relative(root, full).split(sep).join('/'), bytes: (await stat(full)).size });
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}

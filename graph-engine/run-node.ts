@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { type CacheEntry, cacheKey, estimateBytes, type KeyIngredients, type ValueCache } from './cache.ts';
+import { linksOf } from './graph.ts';
+import { canonicalJson } from './json.ts';
+import { type Emit, nodeContext } from './node-context.ts';
+import type { NodeRegistry } from './registry.ts';
+import { SEED_PARAM } from './seeds.ts';
+import type { NodeSpec } from './spec.ts';
+import type { Workflow } from './workflow.ts';
+
+/** How one node's turn went, as the run result records it. */
+export interface NodeRun {
+  ms: number;
+  cached: boolean;
+  /** Why it ran instead of coming from the cache ("params changed: steps", "no cache entry", …). */
+  reason: string;
+}
+
+/** What a job run holds while its nodes run one by one. */
+export interface JobState {
+  wf: Workflow;
+  registry: NodeRegistry;
+  cache?: ValueCache;
+  signal: AbortSignal;
+  outDir: string;
+  emit: Emit;
+  /** Each finished node's key, which its readers' keys include. */
+  keys: Map<string, string>;
+  /** Outputs of finished nodes still needed by a later node or the result. */
+  values: Map<string, Readonly<Record<string, unknown>>>;
+  nodes: Record<string, NodeRun>;
+  facts: Record<string, Record<string, unknown>>;
+}
+
+/** A node returned without one of its declared outputs. */
+export class MissingOutputError extends Error {
+  readonly code = 'missing-output';
+  constructor(
+    readonly nodeId: string,
+    readonly output: string,
+  ) {
+    super(`node "${nodeId}" returned no value for its output "${output}"`);
+    this.name = 'MissingOutputError';
+  }
+}
+
+/** The values arriving at the node's connected inputs. */
+export function gatherInputs(state: JobState, id: string): Record<string, unknown> {
+  return Object.fromEntries(
+    linksOf(state.wf, id).map(([name, link]) => [name, state.values.get(link.node)?.[link.output]]),
+  );
+}
+
+/** Runs one node, or takes its outputs from the cache when nothing it depends on has changed. */
+export async function runNode(state: JobState, id: string, spec: NodeSpec): Promise<void> {
+  const params = spec.params.parse(state.wf.nodes[id].params) as Record<string, unknown>;
+  const ingredients = await keyIngredients(state, id, spec, params);
+  const key = cacheable(spec) ? cacheKey(ingredients) : undefined;
+  // A node that always runs gives its readers a fresh key, so they never reuse a stale result.
+  state.keys.set(id, key ?? randomUUID());
+  const hit = key === undefined ? undefined : state.cache?.get(key);
+  if (key !== undefined && hit) return takeCached(state, id, key, hit, ingredients);
+  const reason = whyRun(state, id, spec, ingredients);
+  state.emit({ type: 'node-started', nodeId: id, nodeType: spec.type, reason });
+  const started = performance.now();
+  const report = (facts: Record<string, unknown>) => {
+    state.facts[id] = { ...state.facts[id], ...facts };
+  };
+  const ctx = nodeContext(id, { signal: state.signal, outDir: state.outDir, emit: state.emit, report });
+  let returned: Record<string, unknown>;
+  try {
+    returned = await spec.run(gatherInputs(state, id), params, ctx);
+  } finally {
+    // Recorded whatever happens, so a failed or cancelled node shows in the result with its time.
+    state.nodes[id] = { ms: performance.now() - started, cached: false, reason };
+  }
+  const outputs = declaredOutputs(id, spec, returned);
+  const stored =
+    key !== undefined && state.cache
+      ? state.cache.set(key, outputs, state.facts[id] ?? {}, outputBytes(state.registry, spec, outputs)).outputs
+      : outputs;
+  state.cache?.remember(id, ingredients);
+  state.values.set(id, stored);
+  state.emit({ type: 'node-finished', nodeId: id, ms: state.nodes[id].ms, cached: false });
+}
+
+function takeCached(state: JobState, id: string, key: string, hit: CacheEntry, ingredients: KeyIngredients): void {
+  state.cache?.remember(id, ingredients);
+  state.values.set(id, hit.outputs);
+  if (Object.keys(hit.facts).length > 0) state.facts[id] = { ...hit.facts };
+  state.nodes[id] = { ms: 0, cached: true, reason: 'cached' };
+  state.emit({ type: 'node-cache-hit', nodeId: id, key });
+  state.emit({ type: 'node-finished', nodeId: id, ms: 0, cached: true });
+}
+
+/** Sinks write outside and external nodes without a key read it unseen: both run every time. */
+function cacheable(spec: NodeSpec): boolean {
+  return spec.purity !== 'sink' && !(spec.purity === 'external' && !spec.externalKey);
+}
+
+function whyRun(state: JobState, id: string, spec: NodeSpec, ingredients: KeyIngredients): string {
+  if (spec.purity === 'sink') return 'sinks always run';
+  if (!cacheable(spec)) return 'external node without a key always runs';
+  return state.cache ? state.cache.whyRun(id, ingredients) : 'no cache';
+}
+
+async function keyIngredients(
+  state: JobState,
+  id: string,
+  spec: NodeSpec,
+  params: Record<string, unknown>,
+): Promise<KeyIngredients> {
+  const seeded = spec.purity === 'seeded';
+  const canonical = Object.entries(params)
+    .filter(([name, value]) => value !== undefined && !(seeded && name === SEED_PARAM))
+    .map(([name, value]) => [name, canonicalJson(value)]);
+  const upstream = linksOf(state.wf, id).map(([input, link]) => [
+    input,
+    { node: link.node, key: `${state.keys.get(link.node)}/${link.output}` },
+  ]);
+  const seed = seeded ? params[SEED_PARAM] : undefined;
+  const externalKey = spec.purity === 'external' ? await spec.externalKey?.(params) : undefined;
+  return {
+    type: spec.type,
+    version: spec.version,
+    params: Object.fromEntries(canonical),
+    ...(typeof seed === 'number' ? { seed } : {}),
+    upstream: Object.fromEntries(upstream),
+    ...(externalKey === undefined ? {} : { externalKey }),
+  };
+}
+
+/** The node's declared outputs from what its run returned; a missing one is the node's bug. */
+function declaredOutputs(id: string, spec: NodeSpec, returned: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(spec.outputs)) {
+    if (returned === null || typeof returned !== 'object' || !Object.hasOwn(returned, name)) {
+      throw new MissingOutputError(id, name);
+    }
+    out[name] = returned[name];
+  }
+  return out;
+}
+
+/** Bytes of the outputs by their port kinds' sizeOf, estimated where a kind has none. */
+function outputBytes(registry: NodeRegistry, spec: NodeSpec, outputs: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(outputs)) {
+    const sizeOf = registry.kinds.get(spec.outputs[name].type.kind)?.sizeOf;
+    bytes += sizeOf ? sizeOf(value) : estimateBytes(value);
+  }
+  return bytes;
+}

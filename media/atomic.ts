@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+
+/** A hidden temporary name beside `path`, keeping its extension. */
+export function tempPathFor(path: string): string {
+  const ext = extname(path);
+  return join(dirname(path), `.${basename(path, ext)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp${ext}`);
+}
+
+/** Flushes a written file to disk. */
+export async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Produces `path` atomically: `produce` writes a temp file, which is synced and renamed over `path`. */
+export async function produceFileAtomic(path: string, produce: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = tempPathFor(path);
+  try {
+    await produce(tmp);
+    await fsyncFile(tmp);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Writes bytes to `path` atomically (temp file, fsync, rename). */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await produceFileAtomic(path, async (tmp) => {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(bytes);
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+/**
+ * Produces the folder `path` atomically: `produce` fills a temp folder beside it, which replaces any old
+ * folder by rename (the old one is moved aside first, then deleted).
+ */
+export async function produceDirAtomic(path: string, produce: (tmpDir: string) => Promise<void>): Promise<void> {
+  const tmp = await mkdtemp(join(dirname(path), `.${basename(path)}.tmp-`));
+  try {
+    await produce(tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const old = `${tmp}.old`;
+  const hadOld = await rename(path, old).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    },
+  );
+  await rename(tmp, path);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { MediaError } from './errors.ts';
+
+export type Tool = 'ffmpeg' | 'ffprobe';
+
+/** The executable for a tool: LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE when set, else the name on PATH. */
+function executable(tool: Tool): string {
+  return (tool === 'ffmpeg' ? process.env.LAYERFLOW_FFMPEG : process.env.LAYERFLOW_FFPROBE) || tool;
+}
+
+const INSTALL_HINT =
+  'install FFmpeg (Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) ' +
+  'or point LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE at the executables';
+
+export interface ToolRun {
+  /** The file the run is about, named in errors. */
+  file: string;
+  /** Bytes fed to stdin, chunk by chunk (respecting backpressure). */
+  input?: Iterable<Uint8Array>;
+}
+
+/** Runs ffmpeg or ffprobe with `args`, resolving to its stdout; errors name the file and quote stderr. */
+export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable(tool), args, { stdio: [run.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err = (err + chunk.toString()).slice(-4000);
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(
+        e.code === 'ENOENT'
+          ? new MediaError('ffmpeg-missing', `${tool} was not found (needed for ${run.file}): ${INSTALL_HINT}`, {
+              file: run.file,
+            })
+          : new MediaError('ffmpeg-failed', `${tool} could not start for ${run.file}: ${e.message}`, {
+              file: run.file,
+            }),
+      );
+    });
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else {
+        const why = err.trim().split('\n').slice(-6).join('\n') || `exit ${code ?? signal}`;
+        reject(new MediaError('ffmpeg-failed', `${tool} failed on ${run.file}:\n${why}`, { file: run.file }));
+      }
+    });
+    if (run.input && child.stdin) feed(child.stdin, run.input);
+  });
+}
+
+/** Writes chunks to a child's stdin with backpressure; a closed pipe is reported by the exit code instead. */
+async function feed(stdin: NodeJS.WritableStream, chunks: Iterable<Uint8Array>): Promise<void> {
+  let closed = false;
+  stdin.on('error', () => {
+    closed = true;
+  });
+  for (const chunk of chunks) {
+    if (closed) return;
+    if (!stdin.write(chunk)) {
+      await new Promise<void>((r) => {
+        stdin.once('drain', r);
+        stdin.once('close', r);
+      });
+    }
+  }
+  stdin.end();
+}

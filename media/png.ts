@@ -1,0 +1,42 @@
+import { PNG } from 'pngjs';
+import { writeFileAtomic } from './atomic.ts';
+import { MediaError } from './errors.ts';
+import { type Frames, toBytes } from './frames.ts';
+
+/** One decoded PNG: 8-bit RGBA pixels and whether the file has any transparency information. */
+export interface DecodedPng {
+  width: number;
+  height: number;
+  alpha: boolean;
+  rgba: Uint8Array;
+}
+
+/** Decodes a PNG (any colour type and depth) to 8-bit RGBA. */
+export function decodePng(bytes: Uint8Array, file: string): DecodedPng {
+  try {
+    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return { width: png.width, height: png.height, alpha: png.alpha, rgba: png.data };
+  } catch (e) {
+    throw new MediaError('unsupported', `${file}: not a readable PNG (${(e as Error).message})`, { file });
+  }
+}
+
+/** Encodes frame `index` of a clip as PNG: RGBA (colour type 6) for 4 channels, RGB (type 2) for 3. */
+export function encodePng(image: Frames, index = 0): Buffer {
+  const n = image.width * image.height * image.channels;
+  const bytes = toBytes(image.data.subarray(index * n, (index + 1) * n));
+  const alpha = image.channels === 4;
+  return PNG.sync.write(
+    {
+      width: image.width,
+      height: image.height,
+      data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    } as PNG,
+    { colorType: alpha ? 6 : 2, inputColorType: alpha ? 6 : 2, inputHasAlpha: alpha },
+  );
+}
+
+/** Writes frame `index` of a clip to a PNG file, atomically. */
+export async function writePng(path: string, image: Frames, index = 0): Promise<void> {
+  await writeFileAtomic(path, encodePng(image, index));
+}

@@ -1,0 +1,73 @@
+import { GraphBuilder } from '../onnx/graph.ts';
+import { cast, type FloatType, scalar } from '../onnx/nn.ts';
+import { type BlockContext, ditBlock } from './block.ts';
+import { condFramesFor, type DitConfig, ditDims, type FrameRange } from './config.ts';
+import { cutFrames, embedTokens, spliceFrames, timeConditioning } from './embed.ts';
+import { finalLayer } from './final.ts';
+import type { LoraParts } from './lora.ts';
+import { ditWeightShapes, WeightTable } from './weights.ts';
+
+export interface BuildDitOptions {
+  /** 0: no condition; 1-3: the reference task_idx whose `cond_input` is spliced in (config cond_splice). */
+  task?: 0 | 1 | 2 | 3;
+  /** Overrides the splice range, e.g. decomposition's appended blend frames (reference task_idx 0 + cond_input). */
+  condFrames?: FrameRange;
+  /** Weight and compute type; graph inputs and output stay float32. */
+  dtype?: FloatType;
+  /** LoRA pairs to build (default both); a pair left out needs no weights and acts as strength 0. */
+  lora?: Partial<LoraParts>;
+}
+
+/**
+ * The LayerFlow DiT forward (reference dit_video_concat.py DiffusionTransformer.forward) as an ONNX graph.
+ * Inputs: x [B, T, C, H, W], timesteps [B] (training step), context [B, text_length, text_hidden_size],
+ * motion_scale [1], content_scale [1], and cond_input [B, Tc, C, H, W] when a splice range applies
+ * (T + Tc = the config's latent frames). Output: out [B, T, C_out, H, W]. All float32.
+ */
+export function buildDit(
+  config: DitConfig,
+  weights: Map<string, Float32Array>,
+  opts: BuildDitOptions = {},
+): GraphBuilder {
+  const dtype = opts.dtype ?? 'float32';
+  const { frames } = ditDims(config);
+  const range = opts.condFrames ?? (opts.task ? condFramesFor(config, opts.task) : undefined);
+  const condCount = range ? range[1] - range[0] : 0;
+  const g = new GraphBuilder('layerflow_dit');
+  const latent = (n: number) => ['batch', n, config.in_channels, config.latent_height, config.latent_width];
+  const toCompute = (v: string) => (dtype === 'float32' ? v : cast(g, v, dtype));
+
+  const x = toCompute(g.input('x', 'float32', latent(frames - condCount)));
+  const timesteps = g.input('timesteps', 'float32', ['batch']);
+  const context = toCompute(g.input('context', 'float32', ['batch', config.text_length, config.text_hidden_size]));
+  const motion = toCompute(g.input('motion_scale', 'float32', [1]));
+  const content = toCompute(g.input('content_scale', 'float32', [1]));
+  const video = range ? spliceFrames(g, x, toCompute(g.input('cond_input', 'float32', latent(condCount))), range) : x;
+
+  const w = new WeightTable(g, weights, ditWeightShapes(config), dtype);
+  const { lora_alpha, motion_r, spatial_r } = config.lora;
+  const ctx: BlockContext = {
+    g,
+    w,
+    c: config,
+    dtype,
+    cond: timeConditioning(g, w, config, timesteps, dtype),
+    scales: {
+      motion: g.op('Mul', [motion, scalar(g, lora_alpha / motion_r, dtype)]),
+      content: g.op('Mul', [content, scalar(g, lora_alpha / spatial_r, dtype)]),
+    },
+    parts: { motion: opts.lora?.motion ?? true, content: opts.lora?.content ?? true },
+  };
+  let h = embedTokens(g, w, config, video, context, dtype);
+  for (let i = 0; i < config.num_layers; i++) h = ditBlock(ctx, h, i);
+  let out = finalLayer(ctx, h);
+  if (range) out = cutFrames(g, out, range);
+  if (dtype !== 'float32') out = cast(g, out, 'float32');
+  g.output(
+    out,
+    'float32',
+    ['batch', frames - condCount, config.out_channels, config.latent_height, config.latent_width],
+    'out',
+  );
+  return g;
+}

@@ -1,0 +1,104 @@
+import type { GraphBuilder } from '../onnx/graph.ts';
+import {
+  cast,
+  concat,
+  type FloatType,
+  floats,
+  layerNorm,
+  linear,
+  reshape,
+  silu,
+  sliceAxis,
+  transpose,
+} from '../onnx/nn.ts';
+import { type DitConfig, ditDims, type FrameRange } from './config.ts';
+import { positionTable, textLayerIndices, timestepFrequencies } from './position.ts';
+import { PATCH, POS, POS_TABLE, type WeightTable } from './weights.ts';
+
+const END = Number.MAX_SAFE_INTEGER;
+
+/** x [B, T, …] with cond [B, Tc, …] inserted at frame `range[0]` (reference forward(): task_idx splicing). */
+export function spliceFrames(g: GraphBuilder, x: string, cond: string, range: FrameRange): string {
+  const parts = [cond];
+  if (range[0] > 0) parts.unshift(sliceAxis(g, x, 1, 0, range[0]));
+  parts.push(sliceAxis(g, x, 1, range[0], END));
+  return concat(g, parts, 1);
+}
+
+/** out [B, F, …] without the frames in `range` (reference forward(): the cond frames cut from the output). */
+export function cutFrames(g: GraphBuilder, out: string, range: FrameRange): string {
+  const parts = [sliceAxis(g, out, 1, range[1], END)];
+  if (range[0] > 0) parts.unshift(sliceAxis(g, out, 1, 0, range[0]));
+  return concat(g, parts, 1);
+}
+
+/**
+ * Text then video tokens [B, text + F·gh·gw, D] with positions added (ImagePatchEmbeddingMixin_layer:
+ * per-frame Conv2d patches in (t, h, w) order, text_proj on the T5 features; Basic3DPositionEmbeddingMixin).
+ */
+export function embedTokens(
+  g: GraphBuilder,
+  w: WeightTable,
+  c: DitConfig,
+  video: string,
+  context: string,
+  dtype: FloatType,
+): string {
+  const { frames, gridH, gridW, hidden } = ditDims(c);
+  const p = c.patch_size;
+  const perFrame = reshape(g, video, [-1, c.in_channels, c.latent_height, c.latent_width]);
+  const patches = g.op('Conv', [perFrame, w.get(`${PATCH}.proj.weight`), w.get(`${PATCH}.proj.bias`)], {
+    kernel_shape: [p, p],
+    strides: [p, p],
+  });
+  const byFrame = reshape(g, patches, [-1, frames, hidden, gridH * gridW]);
+  const videoTokens = reshape(g, transpose(g, byFrame, [0, 1, 3, 2]), [-1, frames * gridH * gridW, hidden]);
+  const text = linear(g, context, w.get(`${PATCH}.text_proj.weight`), w.get(`${PATCH}.text_proj.bias`));
+  return g.op('Add', [concat(g, [text, videoTokens], 1), positions(g, w, c, dtype)]);
+}
+
+/**
+ * [text + video, D]: the position table (the checkpoint's `pos_embedding`, else recomputed) plus the
+ * learnable layer embedding on the text rows: txt_embedder = Linear(1→D) then nn.LayerNorm (eps 1e-5) of
+ * each token's prompt index (Basic3DPositionEmbeddingMixin.position_embedding_forward). As the reference,
+ * a one-frame sequence gets no layer embedding.
+ */
+function positions(g: GraphBuilder, w: WeightTable, c: DitConfig, dtype: FloatType): string {
+  const { frames, videoTokens, hidden } = ditDims(c);
+  const stored = w.supplied(POS_TABLE)
+    ? w.get(POS_TABLE)
+    : floats(g, positionTable(c), [1, c.text_length + videoTokens, hidden], dtype);
+  const table = reshape(g, stored, [-1, hidden]);
+  if (frames === 1) return table;
+  const index = floats(g, textLayerIndices(c), [c.text_length, 1], dtype);
+  const projected = linear(g, index, w.get(`${POS}.txt_embedder.0.weight`), w.get(`${POS}.txt_embedder.0.bias`));
+  const layer = layerNorm(g, projected, {
+    width: hidden,
+    eps: 1e-5,
+    scale: w.get(`${POS}.txt_embedder.1.weight`),
+    bias: w.get(`${POS}.txt_embedder.1.bias`),
+    dtype,
+  });
+  const text = g.op('Add', [sliceAxis(g, table, 0, 0, c.text_length), layer]);
+  return concat(g, [text, sliceAxis(g, table, 0, c.text_length, END)], 0);
+}
+
+/**
+ * SiLU(time_embed(sinusoid(t))) [B, time_embed_dim]: the conditioning every adaLN modulation reads
+ * (each applies SiLU first, so it is computed once). The sinusoid is [cos | sin] over hidden_size
+ * channels in float32, then cast to the graph's type, as the reference.
+ */
+export function timeConditioning(
+  g: GraphBuilder,
+  w: WeightTable,
+  c: DitConfig,
+  timesteps: string,
+  dtype: FloatType,
+): string {
+  const freqs = timestepFrequencies(c.hidden_size);
+  const args = g.op('Mul', [g.op('Unsqueeze', [timesteps, g.ints([1])]), g.const(freqs, [1, freqs.length])]);
+  let emb = concat(g, [g.op('Cos', [args]), g.op('Sin', [args])], 1);
+  if (dtype !== 'float32') emb = cast(g, emb, dtype);
+  const hidden = silu(g, linear(g, emb, w.get('time_embed.0.weight'), w.get('time_embed.0.bias')));
+  return silu(g, linear(g, hidden, w.get('time_embed.2.weight'), w.get('time_embed.2.bias')));
+}

@@ -1,0 +1,32 @@
+import { layerNorm, linear, reshape, sliceAxis, transpose } from '../onnx/nn.ts';
+import { type BlockContext, modulate, modulationChunks } from './block.ts';
+import { ditDims } from './config.ts';
+import { FINAL } from './weights.ts';
+
+/**
+ * Video tokens → latent frames [B, F, C_out, H, W] (FinalLayerMixin.final_forward: adaLN shift then
+ * scale, norm_final, linear to p·p·C channels, unpatchify "b (t h w) (c p q) -> b t c (h p) (w q)").
+ */
+export function finalLayer(ctx: BlockContext, h: string): string {
+  const { g, w, c } = ctx;
+  const { frames, gridH, gridW } = ditDims(c);
+  const p = c.patch_size;
+  const video = sliceAxis(g, h, 1, c.text_length, Number.MAX_SAFE_INTEGER);
+  const [shift, scale] = modulationChunks(ctx, `${FINAL}.adaLN_modulation.1`, 2);
+  const normed = layerNorm(g, video, {
+    width: c.hidden_size,
+    eps: c.layernorm_eps,
+    scale: w.optional(`${FINAL}.norm_final.weight`),
+    bias: w.optional(`${FINAL}.norm_final.bias`),
+    dtype: ctx.dtype,
+  });
+  const y = linear(
+    g,
+    modulate(ctx, normed, shift, scale),
+    w.get(`${FINAL}.linear.weight`),
+    w.get(`${FINAL}.linear.bias`),
+  );
+  const patches = reshape(g, y, [-1, frames, gridH, gridW, c.out_channels, p, p]);
+  const image = transpose(g, patches, [0, 1, 4, 2, 5, 3, 6]);
+  return reshape(g, image, [-1, frames, c.out_channels, gridH * p, gridW * p]);
+}

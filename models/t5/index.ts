@@ -1,0 +1,6 @@
+export { bucketOf, relativePositionBuckets } from './buckets.ts';
+export { buildT5Encoder, type T5BuildOptions } from './build.ts';
+export { type T5Config, T5ConfigSchema } from './config.ts';
+export { T5Error, type T5ErrorCode } from './errors.ts';
+export { randomT5Weights } from './random-weights.ts';
+export { t5WeightShapes } from './weights.ts';

@@ -1,0 +1,44 @@
+import { GraphBuilder } from '../onnx/graph.ts';
+import { silu } from '../onnx/nn.ts';
+import { temporalLevels, type VaeConfig } from './config.ts';
+import { causalConv3d, spatialNorm3d, type ZqScale } from './layers.ts';
+import { upsample3d } from './resample.ts';
+import { resnetBlock3d } from './resnet.ts';
+import { VaeWeights } from './weight-table.ts';
+import { vaeDecoderWeightShapes } from './weights.ts';
+
+/**
+ * ContextParallelDecoder3D as an ONNX graph: `z` [B, z_channels, 1 + k, h, w] (raw latents, already
+ * divided by the scale factor) → `out` [B, out_ch, 1 + 4k, 8h, 8w]. Every norm is a SpatialNorm3D
+ * conditioned on z itself (zq = z). Any B, k, h, w.
+ */
+export function buildVaeDecoder(c: VaeConfig, weights: ReadonlyMap<string, Float32Array>): GraphBuilder {
+  const g = new GraphBuilder('vae_decoder');
+  const w = new VaeWeights(g, weights, vaeDecoderWeightShapes(c));
+  const opts = { groups: c.group_norm_groups, eps: c.group_norm_eps };
+  const z = g.input('z', 'float32', ['batch', c.z_channels, 'latent_frames', 'latent_height', 'latent_width']);
+  const scale: ZqScale = { time: 1, space: 1 };
+  const norm = (x: string, name: string) => spatialNorm3d(g, w, x, z, name, { ...scale }, opts);
+  const levels = c.ch_mult.length;
+  let width = c.ch * c.ch_mult[levels - 1];
+  let h = causalConv3d(g, w, z, 'decoder.conv_in');
+  h = resnetBlock3d(g, w, h, 'decoder.mid.block_1', { in: width, out: width }, norm);
+  h = resnetBlock3d(g, w, h, 'decoder.mid.block_2', { in: width, out: width }, norm);
+  for (let level = levels - 1; level >= 0; level--) {
+    for (let b = 0; b <= c.num_res_blocks; b++) {
+      const out = c.ch * c.ch_mult[level];
+      h = resnetBlock3d(g, w, h, `decoder.up.${level}.block.${b}`, { in: width, out }, norm);
+      width = out;
+    }
+    if (level > 0) {
+      // as the reference: the deepest temporal-levels upsamplers also double time
+      const compressTime = level >= levels - temporalLevels(c);
+      h = upsample3d(g, w, h, `decoder.up.${level}.upsample`, compressTime);
+      scale.space *= 2;
+      if (compressTime) scale.time *= 2;
+    }
+  }
+  h = causalConv3d(g, w, silu(g, norm(h, 'decoder.norm_out')), 'decoder.conv_out');
+  g.output(h, 'float32', ['batch', c.out_ch, 'frames', 'height', 'width'], 'out');
+  return g;
+}

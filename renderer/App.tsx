@@ -1,0 +1,173 @@
+import { ReactFlowProvider } from '@xyflow/react';
+import { useEffect, useState } from 'react';
+import { api } from './api-client.ts';
+import { addAt, Canvas } from './editor/Canvas.tsx';
+import { Palette } from './editor/Palette.tsx';
+import { onShortcut } from './editor/shortcuts.ts';
+import { PresetForm } from './presets/PresetForm.tsx';
+import { PresetPanel } from './presets/PresetPanel.tsx';
+import { SavePresetDialog } from './presets/SavePresetDialog.tsx';
+import { JobList } from './run/JobList.tsx';
+import { LayerViewer } from './run/LayerViewer.tsx';
+import { RunProgress } from './run/RunProgress.tsx';
+import { followEvents, refreshJobs, runWorkflow } from './run/runs.ts';
+import { analyse } from './state/analysis.ts';
+import { keepAutosaving, restoreSession } from './state/session.ts';
+import { activeTab, redoDoc, setState, subscribe, toast, undoDoc, updateTab, useStudio } from './state/store.ts';
+import { TabBar } from './TabBar.tsx';
+import { Toasts } from './Toasts.tsx';
+import { OpenWorkflowDialog, saveWorkflow } from './WorkflowFiles.tsx';
+
+type Side = 'nodes' | 'presets';
+type Panel = 'run' | 'queue' | 'history' | 'outputs';
+
+function useBoot(): string[] {
+  const [packs, setPacks] = useState<string[]>([]);
+  useEffect(() => {
+    restoreSession();
+    api.nodes.list.query().then(
+      (catalogue) => setState((s) => ({ ...s, catalogue })),
+      (err: Error) => toast(`Could not load the node catalogue: ${err.message}`),
+    );
+    api.packs.list.query().then(
+      (p) => setPacks(p.map((x) => x.name)),
+      () => undefined,
+    );
+    void refreshJobs();
+    const stopEvents = followEvents();
+    const stopAutosave = keepAutosaving(subscribe);
+    return () => {
+      stopEvents();
+      stopAutosave();
+    };
+  }, []);
+  return packs;
+}
+
+/** Re-analyses the active document a moment after it stops changing. */
+function useAnalysis(): void {
+  const tab = useStudio((s) => activeTab(s));
+  const catalogue = useStudio((s) => s.catalogue);
+  const doc = tab.history.present;
+  useEffect(() => {
+    if (!catalogue) return;
+    const timer = setTimeout(() => void analyse(tab.id, doc).catch(() => undefined), 150);
+    return () => clearTimeout(timer);
+  }, [tab.id, doc, catalogue]);
+}
+
+export function App() {
+  const packs = useBoot();
+  useAnalysis();
+  const tab = useStudio((s) => activeTab(s));
+  const shownJob = useStudio((s) => s.shownJob);
+  const [side, setSide] = useState<Side>('nodes');
+  const [panel, setPanel] = useState<Panel>('run');
+  const [dialog, setDialog] = useState<'open' | 'preset'>();
+  const [presetVersion, setPresetVersion] = useState(0);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => onShortcut(e, { save: () => void saveWorkflow() });
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  useEffect(() => {
+    if (shownJob) setPanel((p) => (p === 'queue' || p === 'history' ? p : 'run'));
+  }, [shownJob]);
+  return (
+    <div className="app">
+      <header className="toolbar">
+        <span className="brand">LayerFlow Studio</span>
+        <button type="button" onClick={() => setDialog('open')}>
+          Open…
+        </button>
+        <button type="button" onClick={() => void saveWorkflow()}>
+          Save
+        </button>
+        <button type="button" onClick={() => setDialog('preset')}>
+          Save as preset…
+        </button>
+        <span className="sep" />
+        <button type="button" title="Undo (Ctrl+Z)" onClick={undoDoc} disabled={tab.history.past.length === 0}>
+          Undo
+        </button>
+        <button type="button" title="Redo (Ctrl+Shift+Z)" onClick={redoDoc} disabled={tab.history.future.length === 0}>
+          Redo
+        </button>
+        <span className="sep" />
+        {tab.view === 'form' ? (
+          <button type="button" onClick={() => updateTab(tab.id, (t) => ({ ...t, view: 'graph' }))}>
+            Graph view
+          </button>
+        ) : tab.history.present.form?.length ? (
+          <button type="button" onClick={() => updateTab(tab.id, (t) => ({ ...t, view: 'form' }))}>
+            Form view
+          </button>
+        ) : null}
+        <span className="grow" />
+        <button
+          type="button"
+          title="Run the nodes up to the selected ones (Ctrl+Shift+Enter)"
+          disabled={tab.selected.length === 0}
+          onClick={() => void runWorkflow(tab.selected)}
+        >
+          Run to selected
+        </button>
+        <button type="button" className="primary" title="Run (Ctrl+Enter)" onClick={() => void runWorkflow()}>
+          ▶ Run
+        </button>
+      </header>
+      <TabBar />
+      <main className="workspace">
+        <aside className="sidebar">
+          <div className="switch">
+            <button type="button" className={side === 'nodes' ? 'on' : ''} onClick={() => setSide('nodes')}>
+              Nodes
+            </button>
+            <button type="button" className={side === 'presets' ? 'on' : ''} onClick={() => setSide('presets')}>
+              Presets
+            </button>
+          </div>
+          {side === 'nodes' ? (
+            <Palette onAdd={(info) => addAt(info, { x: 80 + Math.random() * 200, y: 80 + Math.random() * 200 })} />
+          ) : (
+            <PresetPanel version={presetVersion} />
+          )}
+        </aside>
+        <section className="center">
+          {tab.view === 'form' ? (
+            <PresetForm packs={packs} />
+          ) : (
+            <ReactFlowProvider key={tab.id}>
+              <Canvas packs={packs} />
+            </ReactFlowProvider>
+          )}
+        </section>
+        <aside className="panel">
+          <div className="switch">
+            {(['run', 'queue', 'history', 'outputs'] as const).map((p) => (
+              <button key={p} type="button" className={panel === p ? 'on' : ''} onClick={() => setPanel(p)}>
+                {p[0].toUpperCase() + p.slice(1)}
+              </button>
+            ))}
+          </div>
+          <div className="panel-body">
+            {panel === 'run' && <RunProgress />}
+            {panel === 'queue' && <JobList active />}
+            {panel === 'history' && <JobList active={false} />}
+            {panel === 'outputs' && <LayerViewer />}
+          </div>
+        </aside>
+      </main>
+      {dialog === 'open' && <OpenWorkflowDialog onClose={() => setDialog(undefined)} />}
+      {dialog === 'preset' && (
+        <SavePresetDialog
+          onClose={(saved) => {
+            setDialog(undefined);
+            if (saved) setPresetVersion((v) => v + 1);
+          }}
+        />
+      )}
+      <Toasts />
+    </div>
+  );
+}

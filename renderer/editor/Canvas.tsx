@@ -1,0 +1,265 @@
+import {
+  Background,
+  type Connection,
+  Controls,
+  type FinalConnectionState,
+  MiniMap,
+  type NodeChange,
+  ReactFlow,
+  useReactFlow,
+} from '@xyflow/react';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import type { NodeInfo, WorkflowDoc } from '../../api/schemas.ts';
+import { api } from '../api-client.ts';
+import {
+  addNode,
+  type Candidate,
+  compatibleNodes,
+  connect,
+  disconnect,
+  groupsOf,
+  kindsFit,
+  moveNodes,
+  portType,
+  reaches,
+  removeNodes,
+  type XY,
+} from '../model/graph-doc.ts';
+import { activeTab, editDoc, getState, recordStep, setSelected, toast, useStudio } from '../state/store.ts';
+import { ConnectMenu } from './ConnectMenu.tsx';
+import { FlowNode } from './FlowNode.tsx';
+import { flowEdges, flowNodes } from './flow-elements.ts';
+import { GroupNode } from './GroupNode.tsx';
+import { NODE_DRAG_TYPE } from './Palette.tsx';
+
+const nodeTypes = { lf: FlowNode, lfgroup: GroupNode };
+
+interface Dangling {
+  screen: XY;
+  flow: XY;
+  node: string;
+  port: string;
+  side: 'output' | 'input';
+}
+
+/** Why a link may not be made, judged locally (kinds, cycles); null when it may. */
+export function localRefusal(doc: WorkflowDoc, c: Connection): string | null {
+  const cat = getState().catalogue;
+  if (!cat || !c.sourceHandle || !c.targetHandle) return 'unknown port';
+  if (c.source === c.target) return 'a node cannot feed itself';
+  const from = portType(cat, doc, c.source, 'output', c.sourceHandle);
+  const to = portType(cat, doc, c.target, 'input', c.targetHandle);
+  if (!from || !to) return 'unknown port';
+  if (!kindsFit(from, to)) return `a ${from.kind} output cannot feed a ${to.kind} input`;
+  if (reaches(doc, c.source, c.target)) return 'this link would make a cycle';
+  return null;
+}
+
+/** Asks the engine whether the link fits (shape fields too), then adds it or shows why not. */
+async function tryConnect(c: Connection): Promise<void> {
+  const doc = activeTab().history.present;
+  const local = localRefusal(doc, c);
+  const from = { node: c.source, output: c.sourceHandle as string };
+  const to = { node: c.target, input: c.targetHandle as string };
+  const reason = local ?? (await api.workflow.checkLink.query({ workflow: doc, from, to }).catch(() => null))?.reason;
+  if (reason) toast(`Link refused: ${reason}`);
+  else editDoc((d) => connect(d, from, to));
+}
+
+export function Canvas({ packs }: { packs: string[] }) {
+  const tab = useStudio((s) => activeTab(s));
+  const catalogue = useStudio((s) => s.catalogue);
+  const analysis = useStudio((s) => s.analysis[s.active]);
+  const run = useStudio((s) => (s.shownJob ? s.runs[s.shownJob] : undefined));
+  const flow = useReactFlow();
+  const [dangling, setDangling] = useState<Dangling>();
+  const dragStart = useRef<WorkflowDoc>(undefined);
+  const doc = tab.history.present;
+
+  const heights: Record<string, number> = {};
+  for (const n of flow.getNodes()) if (n.measured?.height) heights[n.id] = n.measured.height;
+  const inputs = {
+    doc,
+    catalogue,
+    inferred: analysis?.inferred,
+    issues: analysis?.issues ?? [],
+    run,
+    selected: tab.selected,
+    packs,
+    heights,
+  };
+  // Rebuilt each render: cheap for editor-sized graphs, and group frames follow measured heights.
+  const nodes = flowNodes(inputs);
+  const edges = flowEdges(inputs);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange[]) => {
+      const current = activeTab().history.present;
+      const moves: Record<string, XY> = {};
+      let dragging = false;
+      let ended = false;
+      let selection: Set<string> | undefined;
+      for (const ch of changes) {
+        if (ch.type === 'position' && ch.position) {
+          const group = groupsOf(current).find((g) => g.id === ch.id);
+          if (group) {
+            const old = flow.getNode(ch.id)?.position ?? ch.position;
+            const dx = ch.position.x - old.x;
+            const dy = ch.position.y - old.y;
+            for (const id of group.nodes) {
+              const p = (current.layout?.[id] as XY | undefined) ?? { x: 0, y: 0 };
+              moves[id] = { x: p.x + dx, y: p.y + dy };
+            }
+          } else moves[ch.id] = ch.position;
+        }
+        if (ch.type === 'position') {
+          if (ch.dragging) dragging = true;
+          else ended = true;
+        }
+        if (ch.type === 'select') {
+          selection ??= new Set(activeTab().selected);
+          if (ch.selected) selection.add(ch.id);
+          else selection.delete(ch.id);
+        }
+      }
+      if (Object.keys(moves).length) {
+        if (dragging && !dragStart.current) dragStart.current = current;
+        editDoc((d) => moveNodes(d, moves), false);
+      }
+      if (ended && dragStart.current) {
+        recordStep(dragStart.current);
+        dragStart.current = undefined;
+      }
+      if (selection) setSelected([...selection]);
+    },
+    [flow],
+  );
+
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (!state.fromNode || !state.fromHandle?.id) return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      const side = state.fromHandle.type === 'source' ? 'output' : 'input';
+      if (state.toHandle && state.isValid === false && state.toNode) {
+        const c =
+          side === 'output'
+            ? {
+                source: state.fromNode.id,
+                sourceHandle: state.fromHandle.id,
+                target: state.toNode.id,
+                targetHandle: state.toHandle.id ?? null,
+              }
+            : {
+                source: state.toNode.id,
+                sourceHandle: state.toHandle.id ?? null,
+                target: state.fromNode.id,
+                targetHandle: state.fromHandle.id,
+              };
+        toast(`Link refused: ${localRefusal(activeTab().history.present, c) ?? 'these ports do not fit'}`);
+        return;
+      }
+      if (state.toNode) return;
+      const bounds = (event.target as Element).closest('.react-flow')?.getBoundingClientRect();
+      setDangling({
+        screen: { x: point.clientX - (bounds?.left ?? 0), y: point.clientY - (bounds?.top ?? 0) },
+        flow: flow.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
+        node: state.fromNode.id,
+        port: state.fromHandle.id,
+        side,
+      });
+    },
+    [flow],
+  );
+
+  const candidates = useMemo((): Candidate[] => {
+    if (!dangling || !catalogue) return [];
+    const t = portType(catalogue, doc, dangling.node, dangling.side, dangling.port);
+    return t ? compatibleNodes(catalogue, t, dangling.side) : [];
+  }, [dangling, catalogue, doc]);
+
+  function pickCandidate(c: Candidate): void {
+    if (!dangling) return;
+    const at = dangling.side === 'output' ? dangling.flow : { x: dangling.flow.x - 260, y: dangling.flow.y };
+    const before = activeTab().history.present;
+    const withNode = addNode(before, c.info, at);
+    const id = Object.keys(withNode.nodes).find((k) => !before.nodes[k]) as string;
+    const linked =
+      dangling.side === 'output'
+        ? connect(withNode, { node: dangling.node, output: dangling.port }, { node: id, input: c.port })
+        : connect(withNode, { node: id, output: c.port }, { node: dangling.node, input: dangling.port });
+    editDoc(() => linked);
+    setDangling(undefined);
+  }
+
+  function onDrop(e: React.DragEvent): void {
+    const type = e.dataTransfer.getData(NODE_DRAG_TYPE);
+    const info = catalogue?.nodes.find((n) => n.type === type);
+    if (!info) return;
+    e.preventDefault();
+    addAt(info, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+  }
+
+  return (
+    <div
+      className="canvas"
+      role="application"
+      aria-label="Workflow canvas"
+      onDrop={onDrop}
+      onDragOver={(e) => e.preventDefault()}
+    >
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onConnect={(c) => void tryConnect(c)}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={(c) => localRefusal(activeTab().history.present, c as Connection) === null}
+        onDelete={({ nodes: ns, edges: es }) => {
+          editDoc((d) => {
+            let next = removeNodes(
+              d,
+              ns.filter((n) => n.type === 'lf').map((n) => n.id),
+            );
+            for (const e of es) next = disconnect(next, { node: e.target, input: e.targetHandle as string });
+            return next;
+          });
+        }}
+        onPaneClick={() => setDangling(undefined)}
+        deleteKeyCode={['Delete', 'Backspace']}
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        fitView
+        fitViewOptions={{ maxZoom: 1 }}
+        minZoom={0.2}
+        colorMode="dark"
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={20} size={1} />
+        <MiniMap
+          pannable
+          zoomable
+          bgColor="#1d2027"
+          maskColor="rgba(12, 14, 18, 0.55)"
+          nodeColor={(n) => (n.type === 'lfgroup' ? 'transparent' : '#6b7489')}
+        />
+        <Controls />
+      </ReactFlow>
+      {Object.keys(doc.nodes).length === 0 && (
+        <div className="canvas-hint">Drag nodes here from the palette, or open a preset.</div>
+      )}
+      {dangling && (
+        <ConnectMenu
+          at={dangling.screen}
+          candidates={candidates}
+          onPick={pickCandidate}
+          onClose={() => setDangling(undefined)}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Adds a node from the catalogue at a flow position. */
+export function addAt(info: NodeInfo, at: XY): void {
+  editDoc((d) => addNode(d, info, at));
+}

@@ -1,0 +1,145 @@
+import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
+import { memo, useMemo } from 'react';
+import type { Issue, NodeInfo, PortType } from '../../api/schemas.ts';
+import { setParam } from '../model/graph-doc.ts';
+import { paramFields } from '../model/param-fields.ts';
+import type { NodeRun } from '../run/run-state.ts';
+import { editDoc } from '../state/store.ts';
+import { ParamWidget } from './ParamWidget.tsx';
+
+export interface FlowNodeData extends Record<string, unknown> {
+  nodeId: string;
+  type: string;
+  info?: NodeInfo;
+  params: Record<string, unknown>;
+  issues: Issue[];
+  run?: NodeRun;
+  colors: Record<string, string>;
+  packs: string[];
+  seedLocks: Record<string, boolean>;
+  /** Shapes of the node's outputs as inferred, shown next to each output socket. */
+  outputTexts: Record<string, string>;
+}
+
+export type FlowNodeType = Node<FlowNodeData, 'lf'>;
+
+function colorOf(colors: Record<string, string>, t: PortType): string {
+  return colors[t.kind] ?? '#9aa0a6';
+}
+
+function setSeedLock(key: string, locked: boolean): void {
+  editDoc((d) => ({ ...d, layout: { ...d.layout, seedLocks: { ...(d.layout?.seedLocks as object), [key]: locked } } }));
+}
+
+function RunBadge({ run }: { run: NodeRun }) {
+  const label =
+    run.state === 'running'
+      ? `${Math.round(run.fraction * 100)}%${run.eta !== undefined ? ` · ${run.eta.toFixed(1)}s left` : ''}`
+      : run.state === 'done'
+        ? `done${run.ms !== undefined ? ` · ${(run.ms / 1000).toFixed(2)}s` : ''}`
+        : run.state;
+  return (
+    <div className={`run-badge run-${run.state}`} data-run-state={run.state}>
+      <div className="bar" style={{ width: `${run.state === 'error' ? 100 : Math.round(run.fraction * 100)}%` }} />
+      <span className="label">{label}</span>
+    </div>
+  );
+}
+
+/** A node on the canvas: typed sockets in its kind colours, param widgets, issues and run state. */
+export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<FlowNodeType>) {
+  const { info, nodeId, issues, run } = data;
+  const fields = useMemo(() => (info ? paramFields(info.params) : []), [info]);
+  const byField = new Map(issues.filter((i) => i.field).map((i) => [i.field as string, i.message]));
+  const nodeLevel = issues.filter(
+    (i) => !i.field || (!fields.some((f) => f.name === i.field) && !info?.inputs[i.field]),
+  );
+  const classes = [
+    'lf-node',
+    selected ? 'selected' : '',
+    issues.length ? 'invalid' : '',
+    run ? `state-${run.state}` : '',
+  ];
+  return (
+    <div className={classes.join(' ')} data-node-id={nodeId} data-node-type={data.type}>
+      <header>
+        <span className="title">{info?.title ?? data.type}</span>
+        <span className="node-id">{nodeId}</span>
+      </header>
+      {run && <RunBadge run={run} />}
+      <div className="ports">
+        <div className="inputs">
+          {Object.entries(info?.inputs ?? {}).map(([name, port]) => (
+            <div
+              key={name}
+              className={`port in${byField.has(name) ? ' has-error' : ''}`}
+              title={port.docs ?? port.type.kind}
+            >
+              <Handle
+                type="target"
+                position={Position.Left}
+                id={name}
+                style={{ background: colorOf(data.colors, port.type) }}
+                data-kind={port.type.kind}
+              />
+              <span>
+                {name}
+                {port.optional ? '?' : ''}
+              </span>
+              <em>{port.type.kind}</em>
+            </div>
+          ))}
+        </div>
+        <div className="outputs">
+          {Object.entries(info?.outputs ?? {}).map(([name, port]) => (
+            <div key={name} className="port out" title={data.outputTexts[name] ?? port.type.kind}>
+              <em>{port.type.kind}</em>
+              <span>{name}</span>
+              <Handle
+                type="source"
+                position={Position.Right}
+                id={name}
+                style={{ background: colorOf(data.colors, port.type) }}
+                data-kind={port.type.kind}
+              />
+            </div>
+          ))}
+        </div>
+      </div>
+      {fields.length > 0 && (
+        <div className="params">
+          {fields.map((f) => (
+            <ParamWidget
+              key={f.name}
+              field={f}
+              value={data.params[f.name]}
+              error={byField.get(f.name)}
+              packs={data.packs}
+              seedLocked={data.seedLocks[`${nodeId}.${f.name}`]}
+              onSeedLock={(locked) => setSeedLock(`${nodeId}.${f.name}`, locked)}
+              onChange={(v) => editDoc((d) => setParam(d, nodeId, f.name, v))}
+            />
+          ))}
+        </div>
+      )}
+      {!info && <div className="node-error">unknown node type “{data.type}”</div>}
+      {nodeLevel.map((i) => (
+        <div key={`${i.code}:${i.field ?? ''}:${i.message}`} className="node-error" data-code={i.code}>
+          {i.field ? `${i.field}: ` : ''}
+          {i.message}
+        </div>
+      ))}
+      {run?.message && run.state === 'error' && <div className="node-error">{run.message}</div>}
+      {run?.previews && run.previews.length > 0 && (
+        <div className="previews">
+          {run.previews.map((p) => (
+            <figure key={p.label}>
+              <img src={p.dataUrl} alt={p.label} />
+              <figcaption>{p.label}</figcaption>
+            </figure>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+});

@@ -1,0 +1,140 @@
+import type { ParamField } from '../model/param-fields.ts';
+
+interface Props {
+  field: ParamField;
+  value: unknown;
+  onChange(value: unknown): void;
+  /** Validation message for this field, painted in place. */
+  error?: string;
+  packs?: string[];
+  seedLocked?: boolean;
+  onSeedLock?(locked: boolean): void;
+}
+
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
+function toNumber(text: string, integer: boolean): number | undefined {
+  const n = integer ? Number.parseInt(text, 10) : Number.parseFloat(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** One param editor chosen from the JSON Schema and its UI hints. */
+export function ParamWidget({ field, value, onChange, error, packs, seedLocked, onSeedLock }: Props) {
+  const id = `param-${field.name}`;
+  const v = value ?? field.default;
+  let input: React.ReactNode;
+  switch (field.widget) {
+    case 'slider':
+      input = (
+        <div className="slider-row">
+          <input
+            type="range"
+            min={field.min}
+            max={field.max}
+            step={field.step ?? ((field.max ?? 1) - (field.min ?? 0)) / 100}
+            value={Number(v ?? field.min ?? 0)}
+            onChange={(e) => onChange(Number(e.target.value))}
+          />
+          <input
+            className="num"
+            type="number"
+            value={Number(v ?? 0)}
+            step={field.step ?? 'any'}
+            onChange={(e) => {
+              const n = toNumber(e.target.value, field.integer);
+              if (n !== undefined) onChange(n);
+            }}
+          />
+        </div>
+      );
+      break;
+    case 'number':
+      input = (
+        <input
+          type="number"
+          value={v === undefined ? '' : Number(v)}
+          min={field.min}
+          max={field.max}
+          step={field.step ?? 'any'}
+          onChange={(e) => onChange(toNumber(e.target.value, field.integer))}
+        />
+      );
+      break;
+    case 'seed':
+      input = (
+        <div className="seed-row">
+          <input
+            type="number"
+            value={v === undefined ? '' : Number(v)}
+            step={1}
+            onChange={(e) => onChange(toNumber(e.target.value, true))}
+          />
+          <button type="button" title="New random seed" onClick={() => onChange(randomSeed())}>
+            random
+          </button>
+          <label className="lock" title="Locked: keep this seed. Unlocked: a new seed every run.">
+            <input type="checkbox" checked={seedLocked ?? true} onChange={(e) => onSeedLock?.(e.target.checked)} />
+            lock
+          </label>
+        </div>
+      );
+      break;
+    case 'textarea':
+      input = <textarea rows={3} value={String(v ?? '')} onChange={(e) => onChange(e.target.value)} />;
+      break;
+    case 'choice':
+      input = (
+        <select
+          value={String(v ?? '')}
+          onChange={(e) => onChange(field.choices?.find((c) => String(c.value) === e.target.value)?.value)}
+        >
+          {v === undefined && <option value="">—</option>}
+          {field.choices?.map((c) => (
+            <option key={String(c.value)} value={String(c.value)}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      );
+      break;
+    case 'toggle':
+      input = <input type="checkbox" checked={Boolean(v)} onChange={(e) => onChange(e.target.checked)} />;
+      break;
+    case 'pack':
+      input = (
+        <select value={String(v ?? '')} onChange={(e) => onChange(e.target.value || undefined)}>
+          <option value="">choose a model pack…</option>
+          {[...new Set([...(packs ?? []), ...(v ? [String(v)] : [])])].map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      );
+      break;
+    case 'file':
+      input = (
+        <input
+          type="text"
+          placeholder="/path/to/file"
+          value={String(v ?? '')}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
+      break;
+    case 'json':
+      input = <code className="json">{JSON.stringify(v)}</code>;
+      break;
+    default:
+      input = <input type="text" value={String(v ?? '')} onChange={(e) => onChange(e.target.value)} />;
+  }
+  return (
+    <div className={`param nodrag${error ? ' has-error' : ''}`} data-param={field.name} title={field.docs}>
+      <label htmlFor={id}>{field.label}</label>
+      {input}
+      {error && <div className="field-error">{error}</div>}
+    </div>
+  );
+}

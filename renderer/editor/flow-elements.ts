@@ -1,0 +1,100 @@
+import { type Edge, MarkerType, type Node } from '@xyflow/react';
+import type { Catalogue, Inferred, Issue, WorkflowDoc } from '../../api/schemas.ts';
+import { groupsOf, positionOf } from '../model/graph-doc.ts';
+import type { RunState } from '../run/run-state.ts';
+import type { FlowNodeData } from './FlowNode.tsx';
+
+const NODE_WIDTH = 260;
+const GROUP_PAD = 28;
+
+export interface ElementInputs {
+  doc: WorkflowDoc;
+  catalogue?: Catalogue;
+  inferred?: Inferred;
+  issues: Issue[];
+  run?: RunState;
+  selected: string[];
+  packs: string[];
+  /** Measured node heights, for group frames. */
+  heights: Record<string, number>;
+}
+
+/** React Flow nodes for the document: one per workflow node plus a frame per group. */
+export function flowNodes(x: ElementInputs): Node[] {
+  const colors = Object.fromEntries((x.catalogue?.kinds ?? []).map((k) => [k.name, k.color]));
+  const selected = new Set(x.selected);
+  const seedLocks = (x.doc.layout?.seedLocks as Record<string, boolean> | undefined) ?? {};
+  const nodes: Node[] = Object.entries(x.doc.nodes).map(([id, n]) => {
+    const outputTexts: Record<string, string> = {};
+    for (const e of x.inferred?.edges ?? []) if (e.from.node === id) outputTexts[e.from.output] = e.text;
+    const data: FlowNodeData = {
+      nodeId: id,
+      type: n.type,
+      info: x.catalogue?.nodes.find((i) => i.type === n.type),
+      params: n.params,
+      issues: x.issues.filter((i) => i.nodeId === id),
+      run: x.run?.nodes[id],
+      colors,
+      packs: x.packs,
+      seedLocks,
+      outputTexts,
+    };
+    return {
+      id,
+      type: 'lf',
+      position: positionOf(x.doc, id),
+      data,
+      selected: selected.has(id),
+      style: { width: NODE_WIDTH },
+    };
+  });
+  const groups: Node[] = groupsOf(x.doc).map((g) => {
+    const boxes = g.nodes.map((id) => ({ ...positionOf(x.doc, id), h: x.heights[id] ?? 160 }));
+    const minX = Math.min(...boxes.map((b) => b.x)) - GROUP_PAD;
+    const minY = Math.min(...boxes.map((b) => b.y)) - GROUP_PAD - 20;
+    const maxX = Math.max(...boxes.map((b) => b.x + NODE_WIDTH)) + GROUP_PAD;
+    const maxY = Math.max(...boxes.map((b) => b.y + b.h)) + GROUP_PAD;
+    return {
+      id: g.id,
+      type: 'lfgroup',
+      position: { x: minX, y: minY },
+      data: { title: g.title, groupId: g.id },
+      style: { width: maxX - minX, height: maxY - minY },
+      zIndex: -1,
+      selectable: false,
+      dragHandle: '.lf-group header',
+    };
+  });
+  return [...groups, ...nodes];
+}
+
+/** React Flow edges: coloured by kind, labelled with the inferred shape, red with the reason if they misfit. */
+export function flowEdges(x: ElementInputs): Edge[] {
+  const colors = Object.fromEntries((x.catalogue?.kinds ?? []).map((k) => [k.name, k.color]));
+  const edges: Edge[] = [];
+  for (const [id, n] of Object.entries(x.doc.nodes)) {
+    for (const [input, link] of Object.entries(n.inputs)) {
+      const inferred = x.inferred?.edges.find((e) => e.to.node === id && e.to.input === input);
+      const kind = inferred?.type?.kind ?? x.catalogue?.nodes.find((i) => i.type === n.type)?.inputs[input]?.type.kind;
+      const bad = Boolean(inferred?.mismatch);
+      const color = bad ? '#e5484d' : ((kind && colors[kind]) ?? '#8a8f98');
+      edges.push({
+        id: `${id}:${input}`,
+        source: link.node,
+        sourceHandle: link.output,
+        target: id,
+        targetHandle: input,
+        label: bad ? `✕ ${inferred?.mismatch}` : inferred?.text,
+        style: { stroke: color, strokeWidth: 2, strokeDasharray: bad ? '6 4' : undefined },
+        labelStyle: { fill: bad ? '#ffb4b4' : '#d7dae0', fontSize: 11 },
+        labelBgStyle: { fill: '#1d2027', fillOpacity: 0.9 },
+        labelBgPadding: [4, 2],
+        labelBgBorderRadius: 4,
+        markerEnd: { type: MarkerType.ArrowClosed, color, width: 14, height: 14 },
+        className: bad ? 'edge-mismatch' : undefined,
+        data: { shape: inferred?.text },
+      });
+    }
+  }
+  return edges;
+}

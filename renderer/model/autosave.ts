@@ -1,0 +1,60 @@
+import type { WorkflowDoc } from '../../api/schemas.ts';
+
+/** What survives a crash: the open tabs and which one was active. */
+export interface SavedSession {
+  tabs: { name: string; doc: WorkflowDoc; file?: string }[];
+  active: number;
+}
+
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** The document's outer shape; the renderer imports API types only, so this stands in for the schema. */
+function isDoc(v: unknown): v is WorkflowDoc {
+  const d = v as WorkflowDoc;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    Number.isInteger(d.schemaVersion) &&
+    typeof d.nodes === 'object' &&
+    d.nodes !== null &&
+    Object.values(d.nodes).every(
+      (n) => typeof n?.type === 'string' && typeof n.params === 'object' && typeof n.inputs === 'object',
+    )
+  );
+}
+
+export const AUTOSAVE_KEY = 'layerflow.autosave.v1';
+
+/**
+ * Saves the session only when every tab is a well-formed document that reads back identically, so a
+ * bug that produced a broken document never overwrites the last good save. Returns whether it saved.
+ */
+export function autosave(store: KeyValueStore, session: SavedSession): boolean {
+  let text: string;
+  try {
+    text = JSON.stringify(session);
+  } catch {
+    return false;
+  }
+  const back = JSON.parse(text) as SavedSession;
+  if (!Array.isArray(back.tabs) || back.tabs.length === 0) return false;
+  if (!back.tabs.every((t) => typeof t.name === 'string' && isDoc(t.doc))) return false;
+  store.setItem(AUTOSAVE_KEY, text);
+  return true;
+}
+
+/** The last good session, or undefined when there is none or it does not parse. */
+export function restore(store: KeyValueStore): SavedSession | undefined {
+  const text = store.getItem(AUTOSAVE_KEY);
+  if (!text) return undefined;
+  try {
+    const s = JSON.parse(text) as SavedSession;
+    const ok = Array.isArray(s.tabs) && s.tabs.length > 0 && s.tabs.every((t) => isDoc(t.doc));
+    return ok ? { ...s, active: Math.min(Math.max(0, s.active | 0), s.tabs.length - 1) } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,130 @@
+import { useEffect, useRef, useState } from 'react';
+import type { OutputFile } from '../../api/schemas.ts';
+import { api, fileUrl } from '../api-client.ts';
+import { useStudio } from '../state/store.ts';
+import { isForeground, layerTracks, type Track } from './layer-tracks.ts';
+
+const FPS = 8;
+
+function TrackView({ track, frame, backdrop }: { track: Track; frame: number; backdrop: string }) {
+  const video = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (video.current) video.current.currentTime = frame / FPS;
+  }, [frame]);
+  const style = isForeground(track)
+    ? backdrop === 'checker'
+      ? undefined
+      : { background: backdrop }
+    : { background: '#000' };
+  return (
+    <figure
+      className={`track${isForeground(track) && backdrop === 'checker' ? ' checker' : ''}`}
+      data-track={track.name}
+    >
+      <div className="track-media" style={style}>
+        {track.kind === 'video' ? (
+          <video ref={video} src={fileUrl(track.urls[0])} muted preload="auto" />
+        ) : (
+          <img src={fileUrl(track.urls[Math.min(frame, track.urls.length - 1)])} alt={track.name} />
+        )}
+      </div>
+      <figcaption>{track.name}</figcaption>
+    </figure>
+  );
+}
+
+/** All layers of a job's output side by side, played in lockstep with one scrubber, and its manifest. */
+export function LayerViewer() {
+  const jobId = useStudio((s) => s.shownJob);
+  const status = useStudio((s) => s.jobs.find((j) => j.id === s.shownJob)?.status);
+  const [files, setFiles] = useState<OutputFile[]>([]);
+  const [manifest, setManifest] = useState<Record<string, unknown>>();
+  const [frame, setFrame] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const [backdrop, setBackdrop] = useState('checker');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refetch when the job's status changes (its files appear as it ends)
+  useEffect(() => {
+    setFiles([]);
+    setManifest(undefined);
+    setFrame(0);
+    if (!jobId) return;
+    let stale = false;
+    void api.outputs.list.query({ jobId }).then(async (list) => {
+      if (stale) return;
+      setFiles(list);
+      const m = list.find((f) => f.path === 'manifest.json');
+      if (m) setManifest(await (await fetch(fileUrl(m.url))).json());
+    });
+    return () => {
+      stale = true;
+    };
+  }, [jobId, status]);
+  const tracks = layerTracks(files);
+  const frames = Math.max(1, ...tracks.map((t) => (t.kind === 'frames' ? t.urls.length : FPS * 4)));
+  useEffect(() => {
+    if (!playing) return;
+    const timer = setInterval(() => setFrame((f) => (f + 1) % frames), 1000 / FPS);
+    return () => clearInterval(timer);
+  }, [playing, frames]);
+  if (!jobId) return <div className="empty">Choose a run in History to see its layers.</div>;
+  return (
+    <div className="layer-viewer">
+      {tracks.length === 0 ? (
+        <div className="empty">No layer outputs{status === 'finished' ? '' : ' yet'}.</div>
+      ) : (
+        <>
+          <div className="tracks">
+            {tracks.map((t) => (
+              <TrackView key={t.name} track={t} frame={frame} backdrop={backdrop} />
+            ))}
+          </div>
+          <div className="scrubber">
+            <button type="button" onClick={() => setPlaying(!playing)}>
+              {playing ? '❚❚' : '▶'}
+            </button>
+            <input
+              type="range"
+              min={0}
+              max={frames - 1}
+              value={frame}
+              aria-label="frame"
+              onChange={(e) => setFrame(Number(e.target.value))}
+            />
+            <span className="frame-no">
+              {frame + 1}/{frames}
+            </span>
+            <select
+              className="backdrop"
+              value={backdrop}
+              onChange={(e) => setBackdrop(e.target.value)}
+              aria-label="backdrop"
+            >
+              <option value="checker">checkerboard</option>
+              <option value="#000000">black</option>
+              <option value="#ffffff">white</option>
+              <option value="#00b140">green</option>
+            </select>
+          </div>
+        </>
+      )}
+      {manifest && (
+        <details className="manifest" open>
+          <summary>Manifest</summary>
+          <dl>
+            {(['title', 'status', 'ms'] as const).map((k) => (
+              <div key={k}>
+                <dt>{k}</dt>
+                <dd>{k === 'ms' ? `${(Number(manifest.ms) / 1000).toFixed(2)}s` : String(manifest[k])}</dd>
+              </div>
+            ))}
+            <div>
+              <dt>seeds</dt>
+              <dd>{JSON.stringify(manifest.seeds)}</dd>
+            </div>
+          </dl>
+          <pre>{JSON.stringify(manifest, null, 2)}</pre>
+        </details>
+      )}
+    </div>
+  );
+}

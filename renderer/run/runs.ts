@@ -1,0 +1,66 @@
+import type { StudioEvent, WorkflowDoc } from '../../api/schemas.ts';
+import { api } from '../api-client.ts';
+import { setParam } from '../model/graph-doc.ts';
+import { activeTab, editDoc, getState, setState, toast } from '../state/store.ts';
+import { applyEvent, startRun } from './run-state.ts';
+
+/** Fetches the persisted queue (queue and history panels read it). */
+export async function refreshJobs(): Promise<void> {
+  const jobs = await api.jobs.list.query();
+  setState((s) => ({ ...s, jobs }));
+}
+
+/** Listens to every engine event for the life of the page and folds it into the run states. */
+export function followEvents(): () => void {
+  const sub = api.events.subscribe(undefined, {
+    onData: (e: StudioEvent) => {
+      setState((s) => ({
+        ...s,
+        runs: { ...s.runs, [e.jobId]: applyEvent(s.runs[e.jobId] ?? startRun(e.jobId), e, Date.now()) },
+      }));
+      if (!('nodeId' in e) || e.type.startsWith('job')) void refreshJobs();
+    },
+    onError: (err) => toast(`Lost the event stream: ${err.message}`),
+  });
+  return () => sub.unsubscribe();
+}
+
+/** Gives unlocked seeds a new value before a run, as their lock toggles promise. */
+function rerollSeeds(doc: WorkflowDoc): WorkflowDoc {
+  const cat = getState().catalogue;
+  const locks = (doc.layout?.seedLocks as Record<string, boolean> | undefined) ?? {};
+  let next = doc;
+  for (const [id, n] of Object.entries(doc.nodes)) {
+    const props = (cat?.nodes.find((i) => i.type === n.type)?.params.properties ?? {}) as Record<
+      string,
+      { widget?: string }
+    >;
+    for (const [name, s] of Object.entries(props)) {
+      if (s.widget === 'seed' && locks[`${id}.${name}`] === false)
+        next = setParam(next, id, name, Math.floor(Math.random() * 2 ** 31));
+    }
+  }
+  return next;
+}
+
+/** Validates, then submits the active workflow (up to `targets` when given); problems stay painted on the nodes. */
+export async function runWorkflow(targets?: string[]): Promise<void> {
+  const tab = activeTab();
+  const doc = rerollSeeds(tab.history.present);
+  if (doc !== tab.history.present) editDoc(() => doc);
+  const issues = await api.workflow.validate.query(doc);
+  setState((s) => ({ ...s, analysis: { ...s.analysis, [tab.id]: { ...s.analysis[tab.id], issues } } }));
+  if (issues.length > 0) {
+    toast(`Fix ${issues.length} problem${issues.length > 1 ? 's' : ''} before running: ${issues[0].message}`);
+    return;
+  }
+  const { jobId } = await api.jobs.submit.mutate({ workflow: doc, targets, title: tab.name });
+  setState((s) => ({ ...s, shownJob: jobId, runs: { ...s.runs, [jobId]: s.runs[jobId] ?? startRun(jobId) } }));
+  await refreshJobs();
+}
+
+export async function cancelJob(jobId: string): Promise<void> {
+  const { cancelled } = await api.jobs.cancel.mutate({ jobId });
+  if (!cancelled) toast('That job had already ended', 'info');
+  await refreshJobs();
+}

@@ -1,0 +1,123 @@
+import { useSyncExternalStore } from 'react';
+import type { Catalogue, Inferred, Issue, JobSummary, WorkflowDoc } from '../../api/schemas.ts';
+import { EMPTY_DOC } from '../model/graph-doc.ts';
+import { commit, type History, redo, startHistory, undo } from '../model/history.ts';
+import type { RunState } from '../run/run-state.ts';
+
+export interface Tab {
+  id: string;
+  name: string;
+  /** Workflow file name it was opened from / saved to. */
+  file?: string;
+  history: History<WorkflowDoc>;
+  selected: string[];
+  view: 'graph' | 'form';
+}
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export interface StudioState {
+  tabs: Tab[];
+  active: string;
+  catalogue?: Catalogue;
+  /** Inferred types and validation issues per tab, refreshed after each edit. */
+  analysis: Record<string, { inferred?: Inferred; issues: Issue[] }>;
+  toasts: Toast[];
+  jobs: JobSummary[];
+  runs: Record<string, RunState>;
+  /** The job whose node states the canvas shows and whose outputs the viewer plays. */
+  shownJob?: string;
+}
+
+let tabCounter = 0;
+export function newTab(name: string, doc: WorkflowDoc = EMPTY_DOC, file?: string): Tab {
+  return { id: `tab-${++tabCounter}`, name, file, history: startHistory(doc), selected: [], view: 'graph' };
+}
+
+const first = newTab('Untitled');
+let state: StudioState = { tabs: [first], active: first.id, analysis: {}, toasts: [], jobs: [], runs: {} };
+const listeners = new Set<() => void>();
+
+export function getState(): StudioState {
+  return state;
+}
+
+export function setState(update: (s: StudioState) => StudioState): void {
+  const next = update(state);
+  if (next === state) return;
+  state = next;
+  for (const l of listeners) l();
+}
+
+export function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function useStudio<T>(select: (s: StudioState) => T): T {
+  return useSyncExternalStore(subscribe, () => select(state));
+}
+
+export function activeTab(s: StudioState = state): Tab {
+  return s.tabs.find((t) => t.id === s.active) ?? s.tabs[0];
+}
+
+function mapTab(s: StudioState, id: string, fn: (t: Tab) => Tab): StudioState {
+  return { ...s, tabs: s.tabs.map((t) => (t.id === id ? fn(t) : t)) };
+}
+
+/** Applies an edit to the active tab's document; `record: false` skips the undo stack (live drags). */
+export function editDoc(fn: (doc: WorkflowDoc) => WorkflowDoc, record = true): void {
+  setState((s) => mapTab(s, s.active, (t) => ({ ...t, history: commit(t.history, fn(t.history.present), record) })));
+}
+
+/** Marks the current document as an undo step (after a drag that edited without recording). */
+export function recordStep(before: WorkflowDoc): void {
+  setState((s) =>
+    mapTab(s, s.active, (t) =>
+      before === t.history.present
+        ? t
+        : { ...t, history: { past: [...t.history.past, before], present: t.history.present, future: [] } },
+    ),
+  );
+}
+
+export function undoDoc(): void {
+  setState((s) => mapTab(s, s.active, (t) => ({ ...t, history: undo(t.history) })));
+}
+
+export function redoDoc(): void {
+  setState((s) => mapTab(s, s.active, (t) => ({ ...t, history: redo(t.history) })));
+}
+
+export function setSelected(ids: string[]): void {
+  setState((s) => mapTab(s, s.active, (t) => ({ ...t, selected: ids })));
+}
+
+export function updateTab(id: string, fn: (t: Tab) => Tab): void {
+  setState((s) => mapTab(s, id, fn));
+}
+
+export function openTab(tab: Tab): void {
+  setState((s) => ({ ...s, tabs: [...s.tabs, tab], active: tab.id }));
+}
+
+export function closeTab(id: string): void {
+  setState((s) => {
+    const tabs = s.tabs.filter((t) => t.id !== id);
+    if (tabs.length === 0) tabs.push(newTab('Untitled'));
+    const active = s.active === id ? tabs[Math.max(0, s.tabs.findIndex((t) => t.id === id) - 1)].id : s.active;
+    return { ...s, tabs, active };
+  });
+}
+
+let toastCounter = 0;
+export function toast(text: string, kind: Toast['kind'] = 'error'): void {
+  const id = ++toastCounter;
+  setState((s) => ({ ...s, toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
+  setTimeout(() => setState((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) })), 6000);
+}

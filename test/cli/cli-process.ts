@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+
+export const PACK = new URL('./toy-pack.ts', import.meta.url).pathname;
+const MAIN = new URL('../../cli/main.ts', import.meta.url).pathname;
+/** Absolute, so the CLI can run in a temp folder (where default outputs land). */
+const TSX = import.meta.resolve('tsx');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `node --import tsx cli/main.ts …` with stdout and stderr piped (so not a TTY). */
+export function startCli(args: string[], cwd?: string) {
+  const proc = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const done = new Promise<CliResult>((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { proc, done };
+}
+
+export function cli(args: string[], cwd?: string): Promise<CliResult> {
+  return startCli(args, cwd).done;
+}

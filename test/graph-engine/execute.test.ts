@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { z } from 'zod';
+import { type EngineEvent, EngineEventSchema } from '../../graph-engine/events.ts';
+import { executeWorkflow } from '../../graph-engine/execute.ts';
+import { defineNode } from '../../graph-engine/spec.ts';
+import { type Grid, mustLoad, sampleDoc, toyEngine } from './engine-toys.ts';
+
+let outDir = '';
+before(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'lf-exec-'));
+});
+after(() => rm(outDir, { recursive: true, force: true }));
+
+const link = (node: string, output: string) => ({ node, output });
+
+test('a run computes the sinks by default, writes their files, and reports facts', async () => {
+  const { registry, runs } = toyEngine();
+  const events: EngineEvent[] = [];
+  const result = await executeWorkflow(mustLoad(sampleDoc()), registry, {
+    outDir,
+    jobId: 'job-7',
+    onEvent: (e) => events.push(e),
+  });
+  assert.equal(result.status, 'finished');
+  assert.equal(await readFile(join(outDir, 'sum.txt'), 'utf8'), String(2.5 - 7.25));
+  const total = Number(await readFile(join(outDir, 'total.txt'), 'utf8'));
+  assert.ok(Number.isFinite(total) && total !== 0);
+  assert.deepEqual(Object.keys(result.outputs).sort(), ['saveSum', 'saveTotal']);
+  assert.equal(Object.keys(runs).length, 8);
+  assert.deepEqual(result.facts.sum, { adder: 'toy' });
+  assert.deepEqual(result.facts.noise, { seed: 1234567 });
+  for (const e of events) {
+    assert.equal(EngineEventSchema.safeParse(e).success, true, JSON.stringify(e));
+    assert.equal(e.jobId, 'job-7');
+  }
+  assert.equal(events[0].type, 'job-started');
+  assert.equal(events.at(-1)?.type, 'job-finished');
+  assert.ok(events.some((e) => e.type === 'log' && e.nodeId === 'saveSum' && e.message === 'saved sum'));
+});
+
+test('only what the targets need runs, and their outputs come back', async () => {
+  const { registry, runs } = toyEngine();
+  const result = await executeWorkflow(mustLoad(sampleDoc()), registry, { outDir, targets: ['sum', 'noise'] });
+  assert.equal(result.status, 'finished');
+  assert.deepEqual(Object.keys(runs).sort(), ['a', 'b', 'noise', 'sum']);
+  assert.deepEqual(Object.keys(result.nodes).sort(), ['a', 'b', 'noise', 'sum']);
+  assert.equal(result.outputs.sum.sum, 2.5 - 7.25);
+  const grid = result.outputs.noise.grid as Grid;
+  assert.equal(grid.data.length, 15);
+});
+
+test('an invalid workflow fails before any node runs, with every issue', async () => {
+  const { registry, runs } = toyEngine();
+  const doc = sampleDoc() as { nodes: Record<string, { params: Record<string, unknown> }> };
+  doc.nodes.a.params.value = 'two';
+  doc.nodes.noise.params.w = 0;
+  const events: EngineEvent[] = [];
+  const result = await executeWorkflow(mustLoad(doc), registry, { outDir, onEvent: (e) => events.push(e) });
+  assert.equal(result.status, 'failed');
+  assert.deepEqual(runs, {});
+  assert.deepEqual(result.issues?.map((i) => `${i.nodeId}.${i.field}`).sort(), ['a.value', 'noise.w']);
+  assert.equal(result.error?.code, 'invalid-workflow');
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['job-failed'],
+  );
+});
+
+test('progress events carry an ETA computed by the engine', async () => {
+  const { registry } = toyEngine();
+  const wf = mustLoad({
+    schemaVersion: 2,
+    nodes: {
+      n: { type: 'toy.num', typeVersion: 1, params: { value: 3 } },
+      s: { type: 'toy.spin', typeVersion: 1, params: { steps: 9 }, inputs: { value: link('n', 'value') } },
+    },
+  });
+  const events: EngineEvent[] = [];
+  const result = await executeWorkflow(wf, registry, { outDir, onEvent: (e) => events.push(e) });
+  assert.equal(result.outputs.s.value, 12);
+  const progress = events.filter((e) => e.type === 'node-progress');
+  assert.equal(progress.length, 9);
+  assert.deepEqual(
+    progress.map((e) => e.fraction),
+    Array.from({ length: 9 }, (_, k) => (k + 1) / 9),
+  );
+  assert.ok(progress.every((e) => typeof e.etaMs === 'number' && e.etaMs >= 0));
+  assert.equal(progress.at(-1)?.etaMs, 0);
+  assert.equal(progress[3].message, 'step 4/9');
+});
+
+test('cancelling stops the running node at its next check and runs nothing after it', async () => {
+  const { registry, runs } = toyEngine();
+  const wf = mustLoad({
+    schemaVersion: 2,
+    nodes: {
+      n: { type: 'toy.num', typeVersion: 1, params: { value: 3 } },
+      s: { type: 'toy.spin', typeVersion: 1, params: { steps: 1000 }, inputs: { value: link('n', 'value') } },
+      out: { type: 'toy.save', typeVersion: 1, params: { name: 'never' }, inputs: { value: link('s', 'value') } },
+    },
+  });
+  const controller = new AbortController();
+  const events: EngineEvent[] = [];
+  const result = await executeWorkflow(wf, registry, {
+    outDir,
+    signal: controller.signal,
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type === 'node-progress' && e.fraction >= 0.013) controller.abort();
+    },
+  });
+  assert.equal(result.status, 'cancelled');
+  assert.equal(result.error, undefined);
+  assert.deepEqual(runs, { n: 1, s: 1 });
+  const fractions = events.flatMap((e) => (e.type === 'node-progress' ? [e.fraction] : []));
+  assert.equal(fractions.at(-1), 0.013, 'the loop stopped at the first check after the abort');
+  assert.deepEqual(events.at(-1), { ...events.at(-1), type: 'job-cancelled', nodeId: 's' });
+  assert.ok(!events.some((e) => e.type === 'node-finished' && e.nodeId === 's'));
+  await assert.rejects(readFile(join(outDir, 'never.txt')));
+});
+
+test('a job cancelled before it starts runs no node', async () => {
+  const { registry, runs } = toyEngine();
+  const result = await executeWorkflow(mustLoad(sampleDoc()), registry, { outDir, signal: AbortSignal.abort() });
+  assert.equal(result.status, 'cancelled');
+  assert.deepEqual(runs, {});
+});
+
+test('a failing node fails the job naming the node, its inputs shapes and the cause', async () => {
+  const { registry, runs } = toyEngine();
+  const wf = mustLoad({
+    schemaVersion: 2,
+    nodes: {
+      g: { type: 'toy.noise', typeVersion: 1, params: { w: 7, h: 3, seed: 5 } },
+      x: { type: 'toy.boom', typeVersion: 1, inputs: { grid: link('g', 'grid') } },
+      t: { type: 'toy.total', typeVersion: 1, inputs: { grid: link('x', 'grid') } },
+    },
+  });
+  const events: EngineEvent[] = [];
+  const result = await executeWorkflow(wf, registry, { outDir, onEvent: (e) => events.push(e) });
+  assert.equal(result.status, 'failed');
+  assert.equal(result.error?.nodeId, 'x');
+  assert.equal(result.error?.code, 'node-failed');
+  assert.deepEqual(result.error?.inputs, { grid: 'Grid 7×3' });
+  assert.match(
+    result.error?.message ?? '',
+    /node "x" \(toy\.boom\) failed: the grid is too coarse \(inputs: grid: Grid 7×3\)/,
+  );
+  assert.ok(result.error?.cause instanceof Error);
+  assert.deepEqual(runs, { g: 1, x: 1 });
+  assert.ok(events.some((e) => e.type === 'node-failed' && e.nodeId === 'x'));
+  assert.equal(events.at(-1)?.type, 'job-failed');
+});
+
+test('a node that leaves out a declared output fails with that output named', async () => {
+  const { registry } = toyEngine();
+  registry.register(
+    defineNode({
+      type: 'toy.lazy',
+      version: 1,
+      category: 'Toy',
+      title: 'Lazy',
+      docs: '',
+      purity: 'pure',
+      inputs: {},
+      outputs: { a: { type: { kind: 'Number' } }, b: { type: { kind: 'Number' } } },
+      params: z.object({}),
+      run: async () => ({ a: 1 }),
+    }),
+  );
+  const wf = mustLoad({ schemaVersion: 2, nodes: { l: { type: 'toy.lazy', typeVersion: 1 } } });
+  const result = await executeWorkflow(wf, registry, { outDir });
+  assert.equal(result.status, 'failed');
+  assert.match(result.error?.message ?? '', /returned no value for its output "b"/);
+});

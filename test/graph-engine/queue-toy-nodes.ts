@@ -1,0 +1,110 @@
+import { existsSync, watch } from 'node:fs';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { NodeRegistry } from '../../graph-engine/registry.ts';
+import { defineNode } from '../../graph-engine/spec.ts';
+
+/** Resolves when `path` exists; rejects when `signal` aborts. Event-driven, no polling interval. */
+export function waitForFile(path: string, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(dirname(path));
+    const finish = (err?: unknown) => {
+      watcher.close();
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
+    watcher.on('change', () => existsSync(path) && finish());
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted) onAbort();
+    else if (existsSync(path)) finish();
+  });
+}
+
+/** Toy nodes for queue and manifest tests: a number, a sum, a gated sink, a fact reporter, a failure. */
+export const toyNodes = [
+  defineNode({
+    type: 'toy.number',
+    version: 1,
+    category: 'Toy',
+    title: 'Number',
+    docs: 'A constant.',
+    purity: 'pure',
+    inputs: {},
+    outputs: { value: { type: { kind: 'Num' } } },
+    params: z.object({ value: z.number().default(1), scale: z.number().default(2) }),
+    run: async (_i, p) => ({ value: p.value * p.scale }),
+  }),
+  defineNode({
+    type: 'toy.add',
+    version: 1,
+    category: 'Toy',
+    title: 'Add',
+    docs: 'a + b, reporting a made-up device and model hash.',
+    purity: 'pure',
+    inputs: { a: { type: { kind: 'Num' } }, b: { type: { kind: 'Num' } } },
+    outputs: { sum: { type: { kind: 'Num' } } },
+    params: z.object({}),
+    run: async (i, _p, ctx) => {
+      ctx.report({ device: 'toy-cpu', modelHashes: { 'adder.onnx': 'ab12cd' } });
+      return { sum: (i.a as number) + (i.b as number) };
+    },
+  }),
+  defineNode({
+    type: 'toy.gate',
+    version: 1,
+    category: 'Toy',
+    title: 'Gate',
+    docs: 'Marks `<flags>/<name>.started`, waits for `<flags>/<name>.go` (or cancellation), then writes its value.',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Num' } } },
+    outputs: {},
+    params: z.object({ name: z.string(), flags: z.string(), wait: z.boolean().default(true) }),
+    run: async (i, p, ctx) => {
+      await appendFile(join(p.flags, 'order.log'), `${p.name}\n`);
+      await writeFile(join(p.flags, `${p.name}.started`), '');
+      if (p.wait) await waitForFile(join(p.flags, `${p.name}.go`), ctx.signal);
+      await writeFile(join(ctx.outDir, `${p.name}.txt`), String(i.value));
+      return {};
+    },
+  }),
+  defineNode({
+    type: 'toy.fail',
+    version: 1,
+    category: 'Toy',
+    title: 'Fail',
+    docs: 'Always fails.',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Num' } } },
+    outputs: {},
+    params: z.object({}),
+    run: async () => {
+      throw new Error('toy failure');
+    },
+  }),
+];
+
+export function toyRegistry(): NodeRegistry {
+  const registry = new NodeRegistry();
+  for (const spec of toyNodes) registry.register(spec);
+  return registry;
+}
+
+/** number(value) → gate(name): a job that waits at its gate until released (unless wait is false). */
+export function gateWorkflow(name: string, flags: string, value: number, wait = true): unknown {
+  return {
+    schemaVersion: 2,
+    meta: { title: name },
+    nodes: {
+      n: { type: 'toy.number', typeVersion: 1, params: { value }, inputs: {} },
+      g: {
+        type: 'toy.gate',
+        typeVersion: 1,
+        params: { name, flags, wait },
+        inputs: { value: { node: 'n', output: 'value' } },
+      },
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mulberry32, uniformArray } from '../../models/random.ts';
+import {
+  buildVaeDecoder,
+  buildVaeEncoder,
+  randomVaeWeights,
+  VaeConfigSchema,
+  VaeError,
+  vaeWeightShapes,
+} from '../../models/vae/index.ts';
+import { errors, runGraph } from './dit-run.ts';
+
+// Odd widths and two res blocks; 8 groups so the narrow widths divide.
+const config = VaeConfigSchema.parse({
+  z_channels: 3,
+  ch: 8,
+  ch_mult: [1, 2, 2, 3],
+  num_res_blocks: 2,
+  group_norm_groups: 8,
+});
+const weights = randomVaeWeights(config, 11);
+
+const noise = (n: number, seed: number) => uniformArray(mulberry32(seed), n, -1, 1);
+
+test('vae: random weights are deterministic and cover every parameter', () => {
+  const again = randomVaeWeights(config, 11);
+  assert.deepEqual([...weights.keys()], [...vaeWeightShapes(config).keys()]);
+  for (const [k, v] of weights) assert.deepEqual(v, again.get(k), k);
+  assert.notDeepEqual(
+    randomVaeWeights(config, 12).get('encoder.conv_in.conv.weight'),
+    weights.get('encoder.conv_in.conv.weight'),
+  );
+});
+
+test('vae: one encoder graph takes F = 1 + 4k frames of any size and a batch of rows independently', async () => {
+  const g = buildVaeEncoder(config, weights);
+  for (const [b, f, h, w] of [
+    [1, 1, 16, 24],
+    [2, 5, 8, 16],
+    [1, 9, 24, 8],
+  ]) {
+    const x = noise(b * 3 * f * h * w, f);
+    const { moments } = await runGraph(g, { x: { data: x, dims: [b, 3, f, h, w] } });
+    const latent = 6 * (1 + (f - 1) / 4) * (h / 8) * (w / 8);
+    assert.equal(moments.length, b * latent, `F=${f} ${h}×${w}`);
+    assert.ok(moments.every(Number.isFinite));
+    if (b === 2) {
+      const first = await runGraph(g, { x: { data: x.slice(0, x.length / 2), dims: [1, 3, f, h, w] } });
+      assert.ok(errors(moments.slice(0, latent), first.moments).rel < 1e-5, 'batch rows are independent');
+    }
+  }
+});
+
+test('vae: one decoder graph maps 1 + k latent frames to 1 + 4k pixel frames', async () => {
+  const g = buildVaeDecoder(config, weights);
+  for (const [k, h, w] of [
+    [0, 2, 3],
+    [2, 1, 2],
+  ]) {
+    const z = noise(3 * (1 + k) * h * w, k + 5);
+    const { out } = await runGraph(g, { z: { data: z, dims: [1, 3, 1 + k, h, w] } });
+    assert.equal(out.length, 3 * (1 + 4 * k) * 8 * h * 8 * w);
+    assert.ok(out.every(Number.isFinite));
+  }
+});
+
+test('vae: a missing or misshapen weight is an error naming it', () => {
+  const missing = new Map(weights);
+  missing.delete('decoder.up.2.upsample.conv.weight');
+  assert.throws(
+    () => buildVaeDecoder(config, missing),
+    (e: unknown) =>
+      e instanceof VaeError && e.code === 'missing-weight' && e.where === 'decoder.up.2.upsample.conv.weight',
+  );
+  const short = new Map(weights).set('encoder.norm_out.bias', new Float32Array(3));
+  assert.throws(
+    () => buildVaeEncoder(config, short),
+    (e: unknown) => e instanceof VaeError && e.code === 'weight-shape',
+  );
+});
+
+test('vae: configs the port cannot build are rejected by the schema', () => {
+  const base = { z_channels: 4, ch: 32, ch_mult: [1, 2], num_res_blocks: 1 };
+  assert.ok(VaeConfigSchema.safeParse(base).success === false, 'temporal compression 4 needs 2 downsampling levels');
+  assert.ok(!VaeConfigSchema.safeParse({ ...base, ch_mult: [1, 1, 2], attn_resolutions: [16] }).success);
+  assert.ok(!VaeConfigSchema.safeParse({ ...base, ch_mult: [1, 1, 2], ch: 24 }).success, '32 groups do not divide 24');
+  assert.ok(VaeConfigSchema.safeParse({ ...base, ch_mult: [1, 1, 2] }).success);
+});

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Catalogue, NodeInfo, WorkflowDoc } from '../../api/schemas.ts';
+import { autosave, restore } from '../../renderer/model/autosave.ts';
+import {
+  addNode,
+  compatibleNodes,
+  connect,
+  copyNodes,
+  pasteClip,
+  reaches,
+  removeNodes,
+} from '../../renderer/model/graph-doc.ts';
+import { commit, redo, startHistory, undo } from '../../renderer/model/history.ts';
+import { paramFields } from '../../renderer/model/param-fields.ts';
+import { layerTracks } from '../../renderer/run/layer-tracks.ts';
+import { applyEvent, startRun } from '../../renderer/run/run-state.ts';
+
+const info = (type: string, inputs: Record<string, string>, outputs: Record<string, string>): NodeInfo => ({
+  type,
+  version: 1,
+  category: 'T',
+  title: type,
+  docs: '',
+  purity: 'pure',
+  params: {},
+  defaults: { k: 3 },
+  inputs: Object.fromEntries(Object.entries(inputs).map(([k, kind]) => [k, { type: { kind } }])),
+  outputs: Object.fromEntries(Object.entries(outputs).map(([k, kind]) => [k, { type: { kind } }])),
+});
+const cat: Catalogue = {
+  nodes: [
+    info('p.text', {}, { text: 'LayerText' }),
+    info('p.sample', { text: 'LayerText' }, { latent: 'Latent' }),
+    info('p.any', { x: 'Any' }, {}),
+  ],
+  kinds: [],
+};
+
+function chain(): WorkflowDoc {
+  let d: WorkflowDoc = { schemaVersion: 1, nodes: {}, layout: {} };
+  d = addNode(d, cat.nodes[0], { x: 10.4, y: 20 });
+  d = addNode(d, cat.nodes[1], { x: 300, y: 20 });
+  d = addNode(d, cat.nodes[1], { x: 600, y: 20 });
+  return connect(d, { node: 'text-1', output: 'text' }, { node: 'sample-1', input: 'text' });
+}
+
+test('nodes get readable fresh ids, defaults and rounded positions', () => {
+  const d = chain();
+  assert.deepEqual(Object.keys(d.nodes), ['text-1', 'sample-1', 'sample-2']);
+  assert.deepEqual(d.nodes['sample-2'].params, { k: 3 });
+  assert.deepEqual(d.layout?.['text-1'], { x: 10, y: 20 });
+});
+
+test('cycles are detected and removing a node drops links into it', () => {
+  const d = chain();
+  assert.equal(reaches(d, 'sample-1', 'text-1'), true);
+  assert.equal(reaches(d, 'text-1', 'sample-1'), false);
+  const r = removeNodes(d, ['text-1']);
+  assert.deepEqual(r.nodes['sample-1'].inputs, {});
+  assert.equal(r.layout?.['text-1'], undefined);
+});
+
+test('copy/paste keeps only internal links, rewired to the fresh ids', () => {
+  const d = chain();
+  const clip = copyNodes(d, ['text-1', 'sample-1']);
+  const { doc, ids } = pasteClip(d, clip, { x: 40, y: 40 });
+  assert.deepEqual(ids, ['text-2', 'sample-3']);
+  assert.deepEqual(doc.nodes['sample-3'].inputs, { text: { node: 'text-2', output: 'text' } });
+  assert.deepEqual(doc.layout?.['text-2'], { x: 50, y: 60 });
+  const lone = pasteClip(d, copyNodes(d, ['sample-1']), { x: 0, y: 0 });
+  assert.deepEqual(lone.doc.nodes[lone.ids[0]].inputs, {});
+});
+
+test('the dangling-link menu lists only nodes with a fitting port', () => {
+  assert.deepEqual(
+    compatibleNodes(cat, { kind: 'LayerText' }, 'output').map((c) => [c.info.type, c.port]),
+    [
+      ['p.sample', 'text'],
+      ['p.any', 'x'],
+    ],
+  );
+  assert.deepEqual(
+    compatibleNodes(cat, { kind: 'LayerText' }, 'input').map((c) => c.info.type),
+    ['p.text'],
+  );
+});
+
+test('undo/redo walk snapshots; a new edit clears redo', () => {
+  let h = startHistory(1);
+  h = commit(h, 2);
+  h = commit(h, 3, false);
+  h = undo(h);
+  assert.equal(h.present, 1);
+  h = redo(h);
+  assert.equal(h.present, 3);
+  h = commit(undo(h), 9);
+  assert.deepEqual([h.past, h.present, h.future], [[1], 9, []]);
+});
+
+test('autosave never replaces a good save with a broken document', () => {
+  const mem = new Map<string, string>();
+  const store = { getItem: (k: string) => mem.get(k) ?? null, setItem: (k: string, v: string) => void mem.set(k, v) };
+  assert.equal(autosave(store, { tabs: [{ name: 'a', doc: chain() }], active: 0 }), true);
+  const broken = { schemaVersion: 1, nodes: { x: { type: 3 } } } as unknown as WorkflowDoc;
+  assert.equal(autosave(store, { tabs: [{ name: 'b', doc: broken }], active: 0 }), false);
+  assert.equal(restore(store)?.tabs[0].name, 'a');
+  mem.set('layerflow.autosave.v1', '{"tabs":[{"name":"x","doc":');
+  assert.equal(restore(store), undefined);
+});
+
+test('param widgets come from JSON Schema types and meta hints', () => {
+  const fields = paramFields({
+    type: 'object',
+    properties: {
+      cfg: { type: 'number', minimum: 1, maximum: 12, default: 6 },
+      steps: { type: 'integer', minimum: 1, maximum: 200 },
+      seed: { type: 'integer', widget: 'seed' },
+      mode: { type: 'string', enum: ['rgb', 'rgba'] },
+      prompt: { type: 'string', widget: 'textarea', label: 'Prompt' },
+      pack: { type: 'string', widget: 'pack' },
+    },
+    required: ['steps'],
+  });
+  assert.deepEqual(
+    fields.map((f) => f.widget),
+    ['slider', 'number', 'seed', 'choice', 'textarea', 'pack'],
+  );
+  assert.equal(fields[1].step, 1);
+  assert.equal(fields[1].required, true);
+  assert.equal(fields[4].label, 'Prompt');
+});
+
+test('output files group into layer tracks in layer order', () => {
+  const f = (path: string) => ({ path, size: 1, url: `/files/j/${path}` });
+  const tracks = layerTracks([
+    f('blend.webm'),
+    f('bg/frame_0002.png'),
+    f('bg/frame_0010.png'),
+    f('bg/frame_0001.png'),
+    f('foreground.webm'),
+    f('manifest.json'),
+  ]);
+  assert.deepEqual(
+    tracks.map((t) => [t.name, t.kind, t.urls.length]),
+    [
+      ['foreground', 'video', 1],
+      ['bg', 'frames', 3],
+      ['blend', 'video', 1],
+    ],
+  );
+  assert.deepEqual(tracks[1].urls, [
+    '/files/j/bg/frame_0001.png',
+    '/files/j/bg/frame_0002.png',
+    '/files/j/bg/frame_0010.png',
+  ]);
+});
+
+test('run state folds events into node progress with ETA, timings and cache hits', () => {
+  let r = startRun('j');
+  r = applyEvent(r, { type: 'node-started', jobId: 'j', nodeId: 'a' }, 1000);
+  r = applyEvent(r, { type: 'node-progress', jobId: 'j', nodeId: 'a', fraction: 0.25 }, 2000);
+  assert.equal(r.nodes.a.eta, 3);
+  r = applyEvent(r, { type: 'node-cached', jobId: 'j', nodeId: 'b' }, 2000);
+  assert.equal(r.fraction, (0.25 + 1) / 2);
+  r = applyEvent(r, { type: 'node-done', jobId: 'j', nodeId: 'a', ms: 1500 }, 2600);
+  r = applyEvent(r, { type: 'job-finished', jobId: 'j' }, 2600);
+  assert.deepEqual([r.state, r.nodes.a.state, r.nodes.a.ms, r.fraction], ['finished', 'done', 1500, 1]);
+});
