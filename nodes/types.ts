@@ -18,6 +18,8 @@ function dim(v: unknown): string {
 
 /** Port kinds of the core and LayerFlow node packs. */
 export const portKinds: PortKind[] = [
+  { name: 'Number', color: '#9aa0a6', docs: 'A plain number.', fields: z.object({}) },
+  { name: 'Text', color: '#c3c7cc', docs: 'A plain string.', fields: z.object({}) },
   {
     name: 'Video',
     color: '#4f9dde',
