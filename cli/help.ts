@@ -7,10 +7,14 @@ Usage:
       --target <nodeId>          run only what this node needs (repeatable; default: every output node)
       --out <dir>                output folder (default ./out/<timestamp>-<name>)
       --json                     print engine events as JSON lines (the default when not on a terminal)
+  layerflow demo [--out DIR] [--rgb] [--set <node.param=value> …]
+                                   text-to-layers on the built-in demo pack (CPU, seconds): foreground
+                                   (with alpha), background and blend videos, contact sheet, manifest.json
   layerflow validate <workflow.json|preset> [--json]
                                    check a workflow; one problem per line as "node <id> · <field>: <message>"
   layerflow nodes [--json]         list every node: type, version, category, ports, params
   layerflow presets [--json]       list the shipped presets
+  layerflow schema                 print the workflow file format as JSON Schema
   layerflow --help | --version
 
 Options for run, validate and nodes:

@@ -7,9 +7,11 @@ type Command = (args: string[]) => Promise<number>;
 /** Loaded on use, so `--help` and light commands do not load every node pack. */
 const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.ts')).runCommand,
+  demo: async () => (await import('./demo.ts')).demoCommand,
   validate: async () => (await import('./validate.ts')).validateCommand,
   nodes: async () => (await import('./nodes.ts')).nodesCommand,
   presets: async () => (await import('./presets.ts')).presetsCommand,
+  schema: async () => (await import('./schema.ts')).schemaCommand,
 };
 
 /** Runs one `layerflow` command line and returns the exit code. */

@@ -55,3 +55,14 @@ test('the bin shim runs the CLI through tsx and passes its exit code on', async 
   assert.equal(version.stdout.trim(), pkg.version);
   assert.equal(spawnSync(process.execPath, [bin, 'nonsense'], { encoding: 'utf8' }).status, 2);
 });
+
+test('schema prints the workflow format as JSON Schema (current schemaVersion, nodes required)', async () => {
+  const r = await cli(['schema']);
+  assert.equal(r.code, 0, r.stderr);
+  const schema = JSON.parse(r.stdout) as {
+    properties: { schemaVersion: { const: number } };
+    required: string[];
+  };
+  assert.equal(schema.properties.schemaVersion.const, 2);
+  assert.ok(schema.required.includes('nodes'));
+});
