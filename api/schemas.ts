@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { JobErrorSchema, JobStatusSchema, NodeTimingSchema } from '../graph-engine/job.ts';
+import { EngineEventSchema } from '../graph-engine/events.ts';
+import { JobRecordSchema, JobStatusSchema } from '../graph-engine/job.ts';
 import { PortTypeSchema } from '../graph-engine/ports.ts';
+import { FormFieldSchema, LinkSchema, WorkflowSchema } from '../graph-engine/workflow.ts';
 
 /**
- * Wire schemas of the API: the router's inputs and outputs, and so the renderer's types. The workflow
- * document is checked loosely here (object shape only); the engine's loader migrates and validates it
- * and reports problems per node, which is what the editor shows.
+ * Wire schemas of the API: the router's inputs and outputs, and so the renderer's types. Workflows,
+ * jobs and events are the engine's own schemas, so the editor, the CLI and the queue agree on one
+ * format; this file only adds what exists for the wire (catalogue, inferred edges, files, presets).
  */
 
 export type { PortType } from '../graph-engine/ports.ts';
-export { PortTypeSchema };
+export { FormFieldSchema, LinkSchema, PortTypeSchema };
 
 export const SafeNameSchema = z
   .string()
@@ -17,37 +19,24 @@ export const SafeNameSchema = z
   .max(120)
   .regex(/^[\w][\w .-]*$/, 'use letters, digits, spaces, ".", "-" or "_" (no slashes)');
 
-export const LinkSchema = z.object({ node: z.string(), output: z.string() });
-
-export const WorkflowNodeSchema = z.object({
-  type: z.string(),
-  typeVersion: z.number().int().optional(),
-  params: z.record(z.string(), z.unknown()).default({}),
-  inputs: z.record(z.string(), LinkSchema).default({}),
-});
-
-export const FormFieldSchema = z.object({
-  node: z.string(),
-  param: z.string(),
-  label: z.string().optional(),
-});
-
-export const WorkflowDocSchema = z.looseObject({
-  schemaVersion: z.number().int(),
-  nodes: z.record(z.string(), WorkflowNodeSchema),
-  layout: z.record(z.string(), z.unknown()).optional(),
-  form: z.array(FormFieldSchema).optional(),
-  meta: z.looseObject({ title: z.string().optional(), description: z.string().optional() }).optional(),
-});
+/**
+ * A workflow in the current schemaVersion. Older files are migrated where they are read (workflow and
+ * preset loads), so the editor only ever holds current documents.
+ */
+export const WorkflowDocSchema = WorkflowSchema;
 export type WorkflowDoc = z.infer<typeof WorkflowDocSchema>;
 
 export const PortInfoSchema = z.object({
   type: PortTypeSchema,
   optional: z.boolean().optional(),
   docs: z.string().optional(),
+  /** Socket colour of the port's kind. */
+  color: z.string().optional(),
+  /** Shape text of the declared type, e.g. "? layers × ?f ?×?". */
+  text: z.string().optional(),
 });
 
-/** A node spec as the editor sees it: ports, and params as JSON Schema with the `.meta()` UI hints. */
+/** A node spec as the editor sees it (the engine's NodeRegistry.describeNode()). */
 export const NodeInfoSchema = z.object({
   type: z.string(),
   version: z.number().int(),
@@ -57,6 +46,7 @@ export const NodeInfoSchema = z.object({
   purity: z.enum(['pure', 'seeded', 'external', 'sink']),
   inputs: z.record(z.string(), PortInfoSchema),
   outputs: z.record(z.string(), PortInfoSchema),
+  /** Params as JSON Schema, with the `.meta()` UI hints. */
   params: z.record(z.string(), z.unknown()),
   defaults: z.record(z.string(), z.unknown()),
 });
@@ -68,10 +58,14 @@ export type PortKindInfo = z.infer<typeof PortKindInfoSchema>;
 export const CatalogueSchema = z.object({ nodes: z.array(NodeInfoSchema), kinds: z.array(PortKindInfoSchema) });
 export type Catalogue = z.infer<typeof CatalogueSchema>;
 
-/** A problem addressed to a node and, where known, one of its params or inputs. */
+/**
+ * A problem addressed to a node and, where known, one of its params or inputs (the engine's validation
+ * errors), or to a path in the file when the file itself does not load.
+ */
 export const IssueSchema = z.object({
   nodeId: z.string().optional(),
   field: z.string().optional(),
+  path: z.string().optional(),
   code: z.string(),
   message: z.string(),
 });
@@ -99,25 +93,24 @@ export const CheckLinkInputSchema = z.object({
   to: z.object({ node: z.string(), input: z.string() }),
 });
 
+/** The queue's job states: queued, running, finished, failed, cancelled. */
 export const JobStateSchema = JobStatusSchema;
 export type JobState = z.infer<typeof JobStateSchema>;
 
-export const JobSummarySchema = z.looseObject({
-  id: z.string(),
-  status: JobStateSchema,
-  title: z.string().optional(),
-  createdAt: z.number().optional(),
-  startedAt: z.number().optional(),
-  finishedAt: z.number().optional(),
-  targets: z.array(z.string()).optional(),
-  error: JobErrorSchema.optional(),
-  nodes: z.record(z.string(), NodeTimingSchema).optional(),
+/** A job as the queue records it, less what stays on the engine's side (resolved workflow, folders). */
+export const JobSummarySchema = JobRecordSchema.omit({
+  workflow: true,
+  seeds: true,
+  outDir: true,
+  interruptions: true,
+  manifestPath: true,
 });
 export type JobSummary = z.infer<typeof JobSummarySchema>;
 
+/** One job with the workflow it runs (seeds resolved) and the seed of each seeded node. */
 export const JobDetailSchema = JobSummarySchema.extend({
-  workflow: WorkflowDocSchema.optional(),
-  manifest: z.unknown().optional(),
+  workflow: JobRecordSchema.shape.workflow,
+  seeds: JobRecordSchema.shape.seeds,
 });
 export type JobDetail = z.infer<typeof JobDetailSchema>;
 
@@ -128,8 +121,8 @@ export const SubmitInputSchema = z.object({
   title: z.string().optional(),
 });
 
-/** An engine event (progress, preview, timing, cache hit, job state) as it crosses the wire. */
-export const EventSchema = z.looseObject({ type: z.string(), jobId: z.string() });
+/** An engine event (job and node states, progress, previews, cache hits, logs) as it crosses the wire. */
+export const EventSchema = EngineEventSchema;
 export type StudioEvent = z.infer<typeof EventSchema>;
 
 export const FormSchema = z.array(FormFieldSchema);

@@ -45,4 +45,6 @@ export interface StudioServices {
   };
   packs: { list(): Promise<PackSummary[]> };
   outputs: { list(jobId: string): Promise<OutputFile[]> };
+  /** Shutdown: cancels the running job, keeps queued ones for the next launch, closes the journal. */
+  close?(): Promise<void>;
 }

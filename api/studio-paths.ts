@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** Where the studio keeps its files under the data folder (the job queue writes outputs under jobs/). */
@@ -9,4 +10,9 @@ export function studioPaths(dataDir: string) {
     outputs: join(dataDir, 'jobs', 'outputs'),
     packs: join(dataDir, 'packs'),
   };
+}
+
+/** The studio's data folder when none is given: $LAYERFLOW_DATA, else ~/.layerflow. */
+export function defaultDataDir(): string {
+  return process.env.LAYERFLOW_DATA ?? join(homedir(), '.layerflow');
 }

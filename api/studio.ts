@@ -1,12 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EngineEvent } from '../graph-engine/events.ts';
 import { inferGraphTypes } from '../graph-engine/infer.ts';
+import type { JobRecord, JobStatus } from '../graph-engine/job.ts';
 import { JobQueue, JobRejectedError } from '../graph-engine/queue.ts';
 import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
-import { loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
+import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { createRegistry } from '../nodes/index.ts';
-import { listPresets, loadPreset } from '../presets/index.ts';
+import { listPresets, loadPreset, PresetNotFoundError } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
 import { StudioError } from './errors.ts';
 import { JsonFolder } from './json-folder.ts';
@@ -15,17 +17,30 @@ import type { EdgeType, Inferred, Issue, JobDetail, JobSummary, PackSummary, Wor
 import type { StudioServices } from './services.ts';
 import { studioPaths } from './studio-paths.ts';
 
-/** Loads (migrates) a document; load problems come back as issues instead of a workflow. */
-function load(doc: WorkflowDoc): { workflow?: Workflow; issues: Issue[] } {
-  const loaded = loadWorkflow(doc);
-  return loaded.ok ? { workflow: loaded.workflow, issues: [] } : { issues: loaded.issues };
+/** Job states after which nothing changes. */
+const FINAL: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'cancelled']);
+const FINAL_EVENT: Partial<Record<EngineEvent['type'], JobStatus>> = {
+  'job-finished': 'finished',
+  'job-failed': 'failed',
+  'job-cancelled': 'cancelled',
+};
+
+function loadIssueText(issues: LoadIssue[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+}
+
+/** A file as the editor should hold it: migrated to the current schemaVersion, or a clear refusal. */
+function migrated(doc: unknown, registry: NodeRegistry, name: string): WorkflowDoc {
+  const loaded = loadWorkflow(doc, { registry });
+  if (!loaded.ok) throw new StudioError('bad-request', `"${name}" does not load: ${loadIssueText(loaded.issues)}`);
+  return loaded.workflow;
 }
 
 function inferEdges(workflow: Workflow, registry: NodeRegistry): Inferred {
   const types = inferGraphTypes(workflow, registry);
   const edges: EdgeType[] = [];
   for (const [nodeId, node] of Object.entries(workflow.nodes)) {
-    const spec = registry.get(node.type);
+    const spec = registry.get(node.type, node.typeVersion);
     for (const [input, link] of Object.entries(node.inputs)) {
       const type = types.outputs[link.node]?.[link.output];
       const want = spec?.inputs[input]?.type;
@@ -41,11 +56,6 @@ function inferEdges(workflow: Workflow, registry: NodeRegistry): Inferred {
   return { outputs: types.outputs, edges, issues: types.issues };
 }
 
-function summary(job: JobDetail): JobSummary {
-  const { workflow: _w, manifest: _m, ...rest } = job;
-  return rest;
-}
-
 async function listPacks(dir: string): Promise<PackSummary[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const packs: PackSummary[] = [];
@@ -57,42 +67,75 @@ async function listPacks(dir: string): Promise<PackSummary[]> {
   return packs;
 }
 
+/**
+ * The queue writes a job's final record after the engine's final event (it writes the manifest in
+ * between), so a client that refreshes on that event could read "running". This keeps the outcome the
+ * event announced until the record catches up, so the event and the job list never disagree.
+ */
+function outcomeTracker(queue: JobQueue) {
+  const announced = new Map<string, { status: JobStatus; error?: JobRecord['error'] }>();
+  queue.subscribe((event) => {
+    const status = FINAL_EVENT[event.type];
+    if (!status) return;
+    const error = event.type === 'job-failed' ? { code: event.code, message: event.message } : undefined;
+    announced.set(event.jobId, error ? { status, error } : { status });
+  });
+  return (job: JobRecord): JobRecord => {
+    const seen = announced.get(job.id);
+    if (!seen) return job;
+    if (FINAL.has(job.status)) {
+      announced.delete(job.id);
+      return job;
+    }
+    return { ...job, status: seen.status, ...(seen.error ? { error: seen.error } : {}) };
+  };
+}
+
+function summary(job: JobRecord): JobSummary {
+  const { workflow: _w, seeds: _s, outDir: _o, interruptions: _i, manifestPath: _m, ...rest } = job;
+  return rest;
+}
+
+function detail(job: JobRecord): JobDetail {
+  return { ...summary(job), workflow: job.workflow, seeds: job.seeds };
+}
+
 /** The API's services over the real engine: node registry, validation, inference, job queue, presets. */
 export async function createStudio(opts: { dataDir: string; registry?: NodeRegistry }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
   const queue = await JobQueue.open({ dir: paths.jobs, registry });
+  const settled = outcomeTracker(queue);
   const workflows = new JsonFolder(paths.workflows);
   const userPresets = new JsonFolder(paths.presets);
-  const catalogue = buildCatalogue(registry.list(), registry.kinds);
-
-  const detail = (id: string): JobDetail | undefined => {
-    const job = queue.get(id);
-    if (!job) return undefined;
-    const { workflow, seeds: _s, outDir: _o, interruptions: _i, manifestPath: _p, ...rest } = job;
-    return { ...rest, workflow: workflow as WorkflowDoc };
+  const catalogue = buildCatalogue(registry);
+  const load = (doc: WorkflowDoc) => loadWorkflow(doc, { registry });
+  const job = (id: string) => {
+    const record = queue.get(id);
+    return record && settled(record);
   };
 
   return {
     catalogue: () => catalogue,
     async validate(doc) {
-      const { workflow, issues } = load(doc);
-      return workflow ? validateWorkflow(workflow, registry) : issues;
+      const loaded = load(doc);
+      return loaded.ok ? validateWorkflow(loaded.workflow, registry) : (loaded.issues satisfies Issue[]);
     },
     inferTypes(doc) {
-      const { workflow, issues } = load(doc);
-      return workflow ? inferEdges(workflow, registry) : { outputs: {}, edges: [], issues };
+      const loaded = load(doc);
+      return loaded.ok ? inferEdges(loaded.workflow, registry) : { outputs: {}, edges: [], issues: loaded.issues };
     },
     checkLink(doc, from, to) {
-      const { workflow } = load(doc);
-      if (!workflow) return null;
-      const type = inferGraphTypes(workflow, registry).outputs[from.node]?.[from.output];
-      const want = registry.get(workflow.nodes[to.node]?.type ?? '')?.inputs[to.input]?.type;
+      const loaded = load(doc);
+      if (!loaded.ok) return null;
+      const target = loaded.workflow.nodes[to.node];
+      const type = inferGraphTypes(loaded.workflow, registry).outputs[from.node]?.[from.output];
+      const want = target && registry.get(target.type, target.typeVersion)?.inputs[to.input]?.type;
       return type && want ? registry.kinds.mismatch(type, want) : null;
     },
     workflows: {
       list: () => workflows.list(),
-      load: async (name) => (await workflows.read(name)) as WorkflowDoc,
+      load: async (name) => migrated(await workflows.read(name), registry, name),
       save: (name, doc) => workflows.write(name, doc),
     },
     presets: {
@@ -101,7 +144,7 @@ export async function createStudio(opts: { dataDir: string; registry?: NodeRegis
         const user = await userPresets.list();
         const mine = await Promise.all(
           user.map(async ({ name }) => {
-            const doc = (await userPresets.read(name)) as WorkflowDoc;
+            const doc = (await userPresets.read(name)) as Partial<WorkflowDoc>;
             return {
               name,
               title: doc.meta?.title ?? name,
@@ -110,29 +153,40 @@ export async function createStudio(opts: { dataDir: string; registry?: NodeRegis
             };
           }),
         );
-        return [...builtin.map((p) => ({ ...p, source: 'builtin' as const })), ...mine];
+        // A preset the user saved under a shipped name shadows the shipped one, as load() does.
+        const shadowed = new Set(mine.map((p) => p.name));
+        return [
+          ...builtin.filter((p) => !shadowed.has(p.name)).map((p) => ({ ...p, source: 'builtin' as const })),
+          ...mine,
+        ];
       },
       async load(name) {
         const user = await userPresets.list();
-        if (user.some((p) => p.name === name)) return (await userPresets.read(name)) as WorkflowDoc;
-        return (await loadPreset(name)) as WorkflowDoc;
+        if (user.some((p) => p.name === name)) return migrated(await userPresets.read(name), registry, name);
+        const doc = await loadPreset(name).catch((err: unknown) => {
+          if (err instanceof PresetNotFoundError) throw new StudioError('not-found', `no preset "${name}"`);
+          throw err;
+        });
+        return migrated(doc, registry, name);
       },
       save: (name, doc) => userPresets.write(name, doc),
     },
     jobs: {
       async submit(doc, { targets, title }) {
         try {
-          const job = await queue.submit(doc, { targets, title });
-          return { jobId: job.id };
+          return { jobId: (await queue.submit(doc, { targets, title })).id };
         } catch (err) {
           if (err instanceof JobRejectedError) throw new StudioError('bad-request', err.message);
           throw err;
         }
       },
       cancel: (id) => queue.cancel(id),
-      list: async () => queue.list().map((j) => summary(detail(j.id) as JobDetail)),
-      get: async (id) => detail(id),
-      subscribe: (listener) => queue.subscribe((event) => listener(event as never)),
+      list: async () => queue.list().map((j) => summary(settled(j))),
+      get: async (id) => {
+        const record = job(id);
+        return record && detail(record);
+      },
+      subscribe: (listener) => queue.subscribe(listener),
     },
     packs: { list: () => listPacks(paths.packs) },
     outputs: {
@@ -140,6 +194,10 @@ export async function createStudio(opts: { dataDir: string; registry?: NodeRegis
         if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
         return listOutputFiles(paths.outputs, jobId);
       },
+    },
+    async close() {
+      for (const j of queue.list()) if (j.status === 'running') await queue.cancel(j.id);
+      await queue.close();
     },
   };
 }

@@ -15,6 +15,9 @@ Usage:
   layerflow nodes [--json]         list every node: type, version, category, ports, params
   layerflow presets [--json]       list the shipped presets
   layerflow schema                 print the workflow file format as JSON Schema
+  layerflow serve [--port N] [--data DIR] [--open]
+                                   the editor and its API on 127.0.0.1 (HTTP + WebSocket, per-launch
+                                   token in the printed URL); --open opens it in the browser
   layerflow --help | --version
 
 Options for run, validate and nodes:

@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   nodes: async () => (await import('./nodes.ts')).nodesCommand,
   presets: async () => (await import('./presets.ts')).presetsCommand,
   schema: async () => (await import('./schema.ts')).schemaCommand,
+  serve: async () => (await import('./serve.ts')).serveCommand,
 };
 
 /** Runs one `layerflow` command line and returns the exit code. */

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultDataDir } from '../api/studio-paths.ts';
+import { ensureRenderer } from '../server/renderer-build.ts';
 import { startServer } from '../server/server.ts';
 
 /**
@@ -49,10 +50,6 @@ async function buildShell(): Promise<string> {
   return join(outdir, 'main.mjs');
 }
 
-function dataDir(): string {
-  return process.env.LAYERFLOW_DATA ?? join(homedir(), '.layerflow');
-}
-
 async function browserMode(reason: string): Promise<void> {
   process.stderr.write(
     `Electron is not available: ${reason}.\n` +
@@ -60,11 +57,8 @@ async function browserMode(reason: string): Promise<void> {
       '(behind a mirror: ELECTRON_MIRROR=<url> npm install electron)\n' +
       'Opening browser mode instead.\n',
   );
-  if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
-    const { build } = await import('vite');
-    await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
-  }
-  const server = await startServer({ port: Number(process.env.PORT ?? 0), dataDir: dataDir() });
+  await ensureRenderer();
+  const server = await startServer({ port: Number(process.env.PORT ?? 0), dataDir: defaultDataDir() });
   process.stdout.write(`LayerFlow Studio is running at ${server.url}?token=${server.token}\nPress Ctrl+C to stop.\n`);
   process.once('SIGINT', () => void server.close().then(() => process.exit(0)));
 }
@@ -72,10 +66,10 @@ async function browserMode(reason: string): Promise<void> {
 async function main(): Promise<void> {
   const electron = findElectron();
   if ('missing' in electron) return browserMode(electron.missing);
-  const { build } = await import('vite');
-  await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  await ensureRenderer({ rebuild: true });
   const entry = await buildShell();
-  const child = spawn(electron.path, [entry], { stdio: 'inherit', env: { ...process.env, LAYERFLOW_DATA: dataDir() } });
+  const env = { ...process.env, LAYERFLOW_DATA: defaultDataDir() };
+  const child = spawn(electron.path, [entry], { stdio: 'inherit', env });
   child.on('exit', (code) => process.exit(code ?? 0));
 }
 

@@ -8,6 +8,29 @@ export type LayerName = z.infer<typeof LayerNameSchema>;
 const num = z.number().optional();
 const layers = z.array(z.string()).optional();
 
+/**
+ * What a pack handle's type tells about the pack when its manifest could be read while editing: layer
+ * order, pixel frames per layer, frame size and the VAE's compression (nodes check shapes against them).
+ */
+const packFields = z.object({
+  pack: z.string().optional(),
+  variant: z.string().optional(),
+  layers,
+  frames: num,
+  width: num,
+  height: num,
+  temporalCompression: num,
+  spatialCompression: num,
+});
+
+/** Model, TextEncoder and VAE values are handles holding an opened pack. */
+type PackValue = { pack: { manifest: { name: string; variant: string } } };
+
+function packOf(v: unknown): { pack: string; variant: string } {
+  const { manifest } = (v as PackValue).pack;
+  return { pack: manifest.name, variant: manifest.variant };
+}
+
 function fmtLayers(t: PortType): string {
   return Array.isArray(t.layers) ? `${t.layers.length} layers` : '? layers';
 }
@@ -48,6 +71,17 @@ export const portKinds: PortKind[] = [
     docs: 'One clip per layer (foreground, [alpha], background, blend), all the same length and size.',
     fields: z.object({ layers, frames: num, width: num, height: num }),
     describe: (t) => `${fmtLayers(t)} × ${dim(t.frames)}f ${dim(t.width)}×${dim(t.height)}`,
+    typeOf: (v) => {
+      const lv = v as { layers: string[]; clips: Record<string, { frames: number; width: number; height: number }> };
+      const first = lv.clips[lv.layers[0]];
+      return {
+        kind: 'LayeredVideo',
+        layers: lv.layers,
+        frames: first?.frames,
+        width: first?.width,
+        height: first?.height,
+      };
+    },
     sizeOf: (v) =>
       Object.values((v as { clips: Record<string, { data: Float32Array }> }).clips).reduce(
         (a, c) => a + c.data.byteLength,
@@ -58,8 +92,14 @@ export const portKinds: PortKind[] = [
     name: 'Latent',
     color: '#e07b39',
     docs: "Layered latent sequence [1, T, C, h, w]: a leading frame, then each layer's latent frames.",
-    fields: z.object({ layers, frames: num, height: num, width: num, channels: num }),
-    describe: (t) => `${fmtLayers(t)} × ${dim(t.frames)} latent f ${dim(t.width)}×${dim(t.height)}`,
+    fields: z.object({ layers, frames: num, height: num, width: num, channels: num, task: z.string().optional() }),
+    describe: (t) =>
+      `${fmtLayers(t)} × ${dim(t.frames)} latent f ${dim(t.width)}×${dim(t.height)}${t.task ? ` (${t.task})` : ''}`,
+    typeOf: (v) => {
+      const l = v as { task: string; layout: { layers: string[] }; shape: number[] };
+      const [frames, channels, height, width] = l.shape;
+      return { kind: 'Latent', layers: l.layout.layers, frames, channels, height, width, task: l.task };
+    },
     sizeOf: (v) => (v as { data: Float32Array }).data.byteLength,
   },
   {
@@ -68,13 +108,18 @@ export const portKinds: PortKind[] = [
     docs: 'One prompt per text layer (foreground, background, blend) plus a negative prompt.',
     fields: z.object({ layers }),
     describe: fmtLayers,
+    typeOf: (v) => ({ kind: 'LayerText', layers: (v as { layers: string[] }).layers }),
   },
   {
     name: 'LayerConditioning',
     color: '#c9a227',
     docs: 'Encoded prompts per layer, conditional and unconditional rows, with the layer embedding.',
-    fields: z.object({ layers, tokens: num }),
+    fields: z.object({ layers, tokens: num, hidden: num }),
     describe: (t) => `${fmtLayers(t)} × ${dim(t.tokens)} tokens`,
+    typeOf: (v) => {
+      const c = v as { layers: string[]; tokens: number; hidden: number };
+      return { kind: 'LayerConditioning', layers: c.layers, tokens: c.tokens, hidden: c.hidden };
+    },
     sizeOf: (v) => {
       const c = v as { cond: Float32Array; uncond: Float32Array };
       return c.cond.byteLength + c.uncond.byteLength;
@@ -84,20 +129,34 @@ export const portKinds: PortKind[] = [
     name: 'Model',
     color: '#5bbf7a',
     docs: 'The layer transformer of a model pack with its LoRA strengths.',
-    fields: z.object({ variant: z.string().optional(), pack: z.string().optional() }),
+    fields: packFields.extend({
+      tasks: layers,
+      patchSize: num,
+      latentChannels: num,
+      motionScale: num,
+      contentScale: num,
+    }),
     describe: (t) => `${t.pack ?? 'model'} (${t.variant ?? '?'})`,
+    typeOf: (v) => {
+      const m = v as { motionScale: number; contentScale: number } & PackValue;
+      return { kind: 'Model', ...packOf(v), motionScale: m.motionScale, contentScale: m.contentScale };
+    },
   },
   {
     name: 'TextEncoder',
     color: '#a3c65b',
     docs: 'The T5 text encoder and tokenizer of a model pack.',
-    fields: z.object({ pack: z.string().optional() }),
+    fields: z.object({ pack: z.string().optional(), tokens: num, hidden: num }),
+    describe: (t) => `${t.pack ?? 'TextEncoder'}`,
+    typeOf: (v) => ({ kind: 'TextEncoder', pack: packOf(v).pack }),
   },
   {
     name: 'VAE',
     color: '#d45d8a',
     docs: 'The 3D VAE encoder and decoder of a model pack.',
-    fields: z.object({ pack: z.string().optional() }),
+    fields: packFields.extend({ latentChannels: num }),
+    describe: (t) => `${t.pack ?? 'VAE'}`,
+    typeOf: (v) => ({ kind: 'VAE', ...packOf(v) }),
   },
 ];
 

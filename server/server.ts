@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { appRouter } from '../api/router.ts';
 import type { StudioServices } from '../api/services.ts';
 import { studioPaths } from '../api/studio-paths.ts';
+import { RENDERER_DIR } from './renderer-build.ts';
 import { resolveInside, sendFile } from './static-files.ts';
 import { newToken, requestToken, TOKEN_COOKIE, tokenMatches } from './token.ts';
 
@@ -28,8 +29,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_RENDERER = join(import.meta.dirname, '..', 'dist', 'renderer');
-
 /** The renderer's index.html with the token in a meta tag (not a script: the page's CSP forbids inline ones). */
 async function indexHtml(rendererDir: string, token: string): Promise<string | undefined> {
   const html = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => undefined);
@@ -45,7 +44,7 @@ function fail(res: ServerResponse, status: number, message: string): void {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = newToken();
   const host = opts.host ?? '127.0.0.1';
-  const rendererDir = opts.rendererDir ?? DEFAULT_RENDERER;
+  const rendererDir = opts.rendererDir ?? RENDERER_DIR;
   // Loaded on demand so a server over injected services never loads the engine and its nodes.
   const services = opts.services ?? (await (await import('../api/studio.ts')).createStudio({ dataDir: opts.dataDir }));
   const createContext = () => ({ services });
@@ -105,6 +104,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Services passed in belong to the caller; the ones made here (the real engine) end with the server.
+      if (!opts.services) await services.close?.();
     },
   };
 }

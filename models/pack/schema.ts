@@ -57,6 +57,11 @@ export const TaskConditionSchema = z.object({
   given: z.array(PackLayerSchema),
   mode: z.enum(['none', 'splice', 'fixed-frames']),
   taskIdx: z.number().int().min(0).max(3),
+  /**
+   * The VAE takes the whole clip in one pass, never per layer: L·framesPerLayer (+1) pixel frames ↔
+   * L·framesPerLayer/temporalCompression (+1) latent frames; odd lengths take its causal first-frame path,
+   * even ones plain pairs (reference cp_enc_dec.py).
+   */
   duplicateFirstFrame: z.boolean(),
   /** Latent frame range [from, to) holding the condition; absent when mode is 'none'. */
   frames: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]).optional(),
@@ -119,8 +124,7 @@ function roleIssues(m: Manifest): Issue[] {
     for (const role of Object.keys(m.files)) {
       if (!ROLE_PATTERN.test(role)) issues.push({ message: `unknown file role "${role}"`, path: ['files', role] });
     }
-    // Tiny packs do not require the text encoder and VAE until their generators exist (models/tiny/build.ts).
-    for (const role of m.kind === 'layerflow' ? REQUIRED_ROLES : ['layerEmbedder']) {
+    for (const role of REQUIRED_ROLES) {
       if (!m.files[role]) issues.push({ message: `the pack needs a ${role} file`, path: ['files'] });
     }
     for (const task of m.tasks) {

@@ -1,6 +1,8 @@
 import type { DitConfig } from '../dit/config.ts';
 import { layerOrderOf, referenceConditions } from '../pack/conditions.ts';
 import type { PackConfig, Task } from '../pack/schema.ts';
+import { type T5Config, T5ConfigSchema } from '../t5/config.ts';
+import { spatialFactor, type VaeConfig, VaeConfigSchema } from '../vae/config.ts';
 
 /** Seed every tiny pack is generated from; same seed, same bytes. */
 export const TINY_SEED = 20250604;
@@ -18,6 +20,8 @@ export const TINY = {
   textTokensPerLayer: 226,
   dit: { hidden: 64, layers: 2, heads: 4, timeEmbed: 32, motionRank: 2, contentRank: 4 },
   t5: { dModel: 32, layers: 2, heads: 4, dKv: 8, dFf: 64 },
+  // Four levels (spatial 8, the first two also halve time); 4 groups since 32 would not divide ch 8.
+  vae: { ch: 8, chMult: [1, 1, 2, 2], resBlocks: 1, groups: 4 },
 } as const;
 
 export const TASKS: Task[] = ['generate', 'decompose', 'fg-to-bg', 'bg-to-fg'];
@@ -81,4 +85,34 @@ export function tinyDitConfig(config: PackConfig, task: Task): DitConfig {
     activation: 'gelu-tanh',
     layernorm_eps: 1e-6,
   };
+}
+
+/** The tiny T5 encoder: as wide as the pack's textHidden, one embedding row per tokenizer piece. */
+export function tinyT5Config(config: PackConfig, vocabSize: number): T5Config {
+  const { t5 } = TINY;
+  return T5ConfigSchema.parse({
+    vocab_size: vocabSize,
+    d_model: config.textHidden,
+    d_kv: t5.dKv,
+    d_ff: t5.dFf,
+    num_layers: t5.layers,
+    num_heads: t5.heads,
+  });
+}
+
+/** The tiny causal 3D VAE, with the pack's latent channels and compression factors. */
+export function tinyVaeConfig(config: PackConfig): VaeConfig {
+  const { vae } = TINY;
+  const c = VaeConfigSchema.parse({
+    z_channels: config.latentChannels,
+    ch: vae.ch,
+    ch_mult: [...vae.chMult],
+    num_res_blocks: vae.resBlocks,
+    group_norm_groups: vae.groups,
+    temporal_compress_times: config.temporalCompression,
+  });
+  if (spatialFactor(c) !== config.spatialCompression) {
+    throw new Error(`tiny VAE compresses space ${spatialFactor(c)}×, the pack says ${config.spatialCompression}×`);
+  }
+  return c;
 }

@@ -55,8 +55,3 @@ export function temporalLevels(c: VaeConfig): number {
 export function spatialFactor(c: VaeConfig): number {
   return 2 ** (c.ch_mult.length - 1);
 }
-
-/** Latent frames for `frames` pixel frames (causal first frame: 1 + (F − 1) / temporal factor). */
-export function latentFrames(c: VaeConfig, frames: number): number {
-  return 1 + (frames - 1) / c.temporal_compress_times;
-}

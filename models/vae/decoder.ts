@@ -8,8 +8,9 @@ import { VaeWeights } from './weight-table.ts';
 import { vaeDecoderWeightShapes } from './weights.ts';
 
 /**
- * ContextParallelDecoder3D as an ONNX graph: `z` [B, z_channels, 1 + k, h, w] (raw latents, already
- * divided by the scale factor) → `out` [B, out_ch, 1 + 4k, 8h, 8w]. Every norm is a SpatialNorm3D
+ * ContextParallelDecoder3D as an ONNX graph: `z` [B, z_channels, T, h, w] (raw latents, already
+ * divided by the scale factor) → `out` [B, out_ch, F, 8h, 8w] with F = 1 + 4(T − 1) for odd T and 4T for
+ * even T (the reference's two paths, chosen in-graph by parity). Every norm is a SpatialNorm3D
  * conditioned on z itself (zq = z). Any B, k, h, w.
  */
 export function buildVaeDecoder(c: VaeConfig, weights: ReadonlyMap<string, Float32Array>): GraphBuilder {

@@ -8,8 +8,8 @@ import { VaeWeights } from './weight-table.ts';
 import { vaeEncoderWeightShapes } from './weights.ts';
 
 /**
- * ContextParallelEncoder3D as an ONNX graph: `x` [B, in_channels, F, H, W] (pixels in [-1, 1], F = 1 + 4k,
- * H and W multiples of 8) → `moments` [B, 2·z, 1 + k, H/8, W/8], mean then log-variance. Any B, F, H, W.
+ * ContextParallelEncoder3D as an ONNX graph: `x` [B, in_channels, F, H, W] (pixels in [-1, 1], F = 1 + 4k
+ * or 4k, H and W multiples of 8) → `moments` [B, 2·z, 1 + k or k, H/8, W/8], mean then log-variance. Any B, F, H, W.
  */
 export function buildVaeEncoder(c: VaeConfig, weights: ReadonlyMap<string, Float32Array>): GraphBuilder {
   const g = new GraphBuilder('vae_encoder');

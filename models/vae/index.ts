@@ -1,4 +1,4 @@
-export { latentFrames, spatialFactor, type VaeConfig, VaeConfigSchema } from './config.ts';
+export { spatialFactor, type VaeConfig, VaeConfigSchema } from './config.ts';
 export { buildVaeDecoder } from './decoder.ts';
 export { buildVaeEncoder } from './encoder.ts';
 export { VaeError, type VaeErrorCode } from './errors.ts';

@@ -64,10 +64,17 @@ export interface ZqScale {
   space: number;
 }
 
+/** T mod 2 of a [B, C, T, H, W] value, as a 1-element int64 tensor (for Slice bounds). */
+export function oddFrameCount(g: GraphBuilder, x: string): string {
+  const frames = g.op('Slice', [g.op('Shape', [x]), g.ints([TIME]), g.ints([TIME + 1])]);
+  return g.op('Mod', [frames, g.ints([2])]);
+}
+
 /**
- * SpatialNorm3D: GroupNorm(f) · conv_y(zq) + conv_b(zq), zq resized to f by nearest neighbour with the
- * first frame kept apart (reference: zq[:, :, :1] → f's first frame, the rest → the remaining frames).
- * For f = 1 + k·r frames from zq's 1 + k that is "repeat every frame r times, drop r − 1 from the front".
+ * SpatialNorm3D: GroupNorm(f) · conv_y(zq) + conv_b(zq), zq resized to f by nearest neighbour. For odd
+ * frame counts the reference keeps the first frame apart (zq[:, :, :1] → f's first frame, the rest → the
+ * remaining frames): f = 1 + k·r from zq's 1 + k is "repeat every frame r times, drop r − 1 from the
+ * front". For even counts it resizes the whole clip: repeat r times, drop nothing. f and zq share parity.
  */
 export function spatialNorm3d(
   g: GraphBuilder,
@@ -81,7 +88,10 @@ export function spatialNorm3d(
   const { time: r, space: s } = scale;
   let z = zq;
   if (r > 1 || s > 1) z = nearestResize(g, z, [1, 1, r, s, s]);
-  if (r > 1) z = sliceAxis(g, z, TIME, r - 1, Number.MAX_SAFE_INTEGER);
+  if (r > 1) {
+    const drop = g.op('Mul', [oddFrameCount(g, zq), g.ints([r - 1])]);
+    z = g.op('Slice', [z, drop, g.ints([Number.MAX_SAFE_INTEGER]), g.ints([TIME])]);
+  }
   const normed = groupNorm(g, w, f, `${name}.norm_layer`, o);
   const y = causalConv3d(g, w, z, `${name}.conv_y`, 1);
   const b = causalConv3d(g, w, z, `${name}.conv_b`, 1);

@@ -1,4 +1,17 @@
 import type { NodeSpec } from '../../graph-engine/spec.ts';
+import { composite } from './composite.ts';
+import { loadFrames } from './load-frames.ts';
+import { loadVideo } from './load-video.ts';
+import { preview } from './preview.ts';
+import { saveImage } from './save-image.ts';
+import { saveVideo } from './save-video.ts';
 
 /** The media node pack: video and image load/save, preview, compositor. */
-export const mediaNodes: NodeSpec[] = [];
+export const mediaNodes: NodeSpec[] = [
+  loadVideo,
+  loadFrames,
+  saveVideo,
+  saveImage,
+  preview,
+  composite,
+] as unknown as NodeSpec[];

@@ -21,6 +21,7 @@ import {
   kindsFit,
   moveNodes,
   portType,
+  positionOf,
   reaches,
   removeNodes,
   type XY,
@@ -28,11 +29,13 @@ import {
 import { activeTab, editDoc, getState, recordStep, setSelected, toast, useStudio } from '../state/store.ts';
 import { ConnectMenu } from './ConnectMenu.tsx';
 import { FlowNode } from './FlowNode.tsx';
-import { flowEdges, flowNodes } from './flow-elements.ts';
+import { type ElementInputs, flowEdges, flowNodes } from './flow-elements.ts';
 import { GroupNode } from './GroupNode.tsx';
 import { NODE_DRAG_TYPE } from './Palette.tsx';
 
 const nodeTypes = { lf: FlowNode, lfgroup: GroupNode };
+/** Fitting never magnifies: one node on an empty canvas stays at its real size. */
+const FIT = { maxZoom: 1, padding: 0.1 };
 
 interface Dangling {
   screen: XY;
@@ -40,6 +43,17 @@ interface Dangling {
   node: string;
   port: string;
   side: 'output' | 'input';
+}
+
+/** Menu size (styles.css .connect-menu), to keep a menu opened near an edge inside the canvas. */
+const MENU = { width: 250, height: 320 };
+
+/** Where the connect menu opens: at the drop point, inside the canvas. */
+function menuSpot(at: XY, bounds: DOMRect | undefined): XY {
+  if (!bounds) return at;
+  const x = Math.min(at.x - bounds.left, bounds.width - MENU.width - 8);
+  const y = Math.min(at.y - bounds.top, bounds.height - MENU.height - 8);
+  return { x: Math.max(8, x), y: Math.max(8, y) };
 }
 
 /** Why a link may not be made, judged locally (kinds, cycles); null when it may. */
@@ -76,8 +90,7 @@ export function Canvas({ packs }: { packs: string[] }) {
   const dragStart = useRef<WorkflowDoc>(undefined);
   const doc = tab.history.present;
 
-  const heights: Record<string, number> = {};
-  for (const n of flow.getNodes()) if (n.measured?.height) heights[n.id] = n.measured.height;
+  const [sizes, setSizes] = useState<ElementInputs['sizes']>({});
   const inputs = {
     doc,
     catalogue,
@@ -86,7 +99,7 @@ export function Canvas({ packs }: { packs: string[] }) {
     run,
     selected: tab.selected,
     packs,
-    heights,
+    sizes,
   };
   // Rebuilt each render: cheap for editor-sized graphs, and group frames follow measured heights.
   const nodes = flowNodes(inputs);
@@ -99,7 +112,9 @@ export function Canvas({ packs }: { packs: string[] }) {
       let dragging = false;
       let ended = false;
       let selection: Set<string> | undefined;
+      const measured: ElementInputs['sizes'] = {};
       for (const ch of changes) {
+        if (ch.type === 'dimensions' && ch.dimensions) measured[ch.id] = ch.dimensions;
         if (ch.type === 'position' && ch.position) {
           const group = groupsOf(current).find((g) => g.id === ch.id);
           if (group) {
@@ -107,7 +122,7 @@ export function Canvas({ packs }: { packs: string[] }) {
             const dx = ch.position.x - old.x;
             const dy = ch.position.y - old.y;
             for (const id of group.nodes) {
-              const p = (current.layout?.[id] as XY | undefined) ?? { x: 0, y: 0 };
+              const p = positionOf(current, id);
               moves[id] = { x: p.x + dx, y: p.y + dy };
             }
           } else moves[ch.id] = ch.position;
@@ -131,6 +146,7 @@ export function Canvas({ packs }: { packs: string[] }) {
         dragStart.current = undefined;
       }
       if (selection) setSelected([...selection]);
+      if (Object.keys(measured).length) setSizes((old) => ({ ...old, ...measured }));
     },
     [flow],
   );
@@ -161,7 +177,7 @@ export function Canvas({ packs }: { packs: string[] }) {
       if (state.toNode) return;
       const bounds = (event.target as Element).closest('.react-flow')?.getBoundingClientRect();
       setDangling({
-        screen: { x: point.clientX - (bounds?.left ?? 0), y: point.clientY - (bounds?.top ?? 0) },
+        screen: menuSpot({ x: point.clientX, y: point.clientY }, bounds),
         flow: flow.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
         node: state.fromNode.id,
         port: state.fromHandle.id,
@@ -229,7 +245,7 @@ export function Canvas({ packs }: { packs: string[] }) {
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         fitView
-        fitViewOptions={{ maxZoom: 1 }}
+        fitViewOptions={FIT}
         minZoom={0.2}
         colorMode="dark"
         proOptions={{ hideAttribution: true }}
@@ -242,7 +258,7 @@ export function Canvas({ packs }: { packs: string[] }) {
           maskColor="rgba(12, 14, 18, 0.55)"
           nodeColor={(n) => (n.type === 'lfgroup' ? 'transparent' : '#6b7489')}
         />
-        <Controls />
+        <Controls fitViewOptions={FIT} />
       </ReactFlow>
       {Object.keys(doc.nodes).length === 0 && (
         <div className="canvas-hint">Drag nodes here from the palette, or open a preset.</div>

@@ -26,7 +26,6 @@ export function ConnectMenu({ at, candidates, onPick, onClose }: Props) {
       onKeyDown={(e) => e.key === 'Escape' && onClose()}
     >
       <input
-        // biome-ignore lint/a11y/noAutofocus: the menu exists to be typed into at once
         autoFocus
         className="menu-search"
         placeholder="Compatible nodes…"

@@ -16,7 +16,6 @@ export interface FlowNodeData extends Record<string, unknown> {
   run?: NodeRun;
   colors: Record<string, string>;
   packs: string[];
-  seedLocks: Record<string, boolean>;
   /** Shapes of the node's outputs as inferred, shown next to each output socket. */
   outputTexts: Record<string, string>;
 }
@@ -27,20 +26,16 @@ function colorOf(colors: Record<string, string>, t: PortType): string {
   return colors[t.kind] ?? '#9aa0a6';
 }
 
-function setSeedLock(key: string, locked: boolean): void {
-  editDoc((d) => ({ ...d, layout: { ...d.layout, seedLocks: { ...(d.layout?.seedLocks as object), [key]: locked } } }));
-}
-
 function RunBadge({ run }: { run: NodeRun }) {
   const label =
     run.state === 'running'
       ? `${Math.round(run.fraction * 100)}%${run.eta !== undefined ? ` · ${run.eta.toFixed(1)}s left` : ''}`
-      : run.state === 'done'
+      : run.state === 'finished'
         ? `done${run.ms !== undefined ? ` · ${(run.ms / 1000).toFixed(2)}s` : ''}`
         : run.state;
   return (
     <div className={`run-badge run-${run.state}`} data-run-state={run.state}>
-      <div className="bar" style={{ width: `${run.state === 'error' ? 100 : Math.round(run.fraction * 100)}%` }} />
+      <div className="bar" style={{ width: `${run.state === 'failed' ? 100 : Math.round(run.fraction * 100)}%` }} />
       <span className="label">{label}</span>
     </div>
   );
@@ -115,8 +110,6 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
               value={data.params[f.name]}
               error={byField.get(f.name)}
               packs={data.packs}
-              seedLocked={data.seedLocks[`${nodeId}.${f.name}`]}
-              onSeedLock={(locked) => setSeedLock(`${nodeId}.${f.name}`, locked)}
               onChange={(v) => editDoc((d) => setParam(d, nodeId, f.name, v))}
             />
           ))}
@@ -129,7 +122,7 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
           {i.message}
         </div>
       ))}
-      {run?.message && run.state === 'error' && <div className="node-error">{run.message}</div>}
+      {run?.message && run.state === 'failed' && <div className="node-error">{run.message}</div>}
       {run?.previews && run.previews.length > 0 && (
         <div className="previews">
           {run.previews.map((p) => (

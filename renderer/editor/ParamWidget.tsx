@@ -7,9 +7,10 @@ interface Props {
   /** Validation message for this field, painted in place. */
   error?: string;
   packs?: string[];
-  seedLocked?: boolean;
-  onSeedLock?(locked: boolean): void;
 }
+
+/** The engine's "draw a seed when the job is submitted" value (graph-engine/seeds.ts). */
+export const UNLOCKED_SEED = -1;
 
 function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
@@ -21,7 +22,7 @@ function toNumber(text: string, integer: boolean): number | undefined {
 }
 
 /** One param editor chosen from the JSON Schema and its UI hints. */
-export function ParamWidget({ field, value, onChange, error, packs, seedLocked, onSeedLock }: Props) {
+export function ParamWidget({ field, value, onChange, error, packs }: Props) {
   const id = `param-${field.name}`;
   const v = value ?? field.default;
   let input: React.ReactNode;
@@ -62,25 +63,33 @@ export function ParamWidget({ field, value, onChange, error, packs, seedLocked, 
         />
       );
       break;
-    case 'seed':
+    case 'seed': {
+      const locked = v !== UNLOCKED_SEED;
       input = (
         <div className="seed-row">
           <input
             type="number"
-            value={v === undefined ? '' : Number(v)}
+            value={locked && v !== undefined ? Number(v) : ''}
+            placeholder={locked ? '' : 'new each run'}
+            disabled={!locked}
             step={1}
             onChange={(e) => onChange(toNumber(e.target.value, true))}
           />
           <button type="button" title="New random seed" onClick={() => onChange(randomSeed())}>
             random
           </button>
-          <label className="lock" title="Locked: keep this seed. Unlocked: a new seed every run.">
-            <input type="checkbox" checked={seedLocked ?? true} onChange={(e) => onSeedLock?.(e.target.checked)} />
+          <label className="lock" title="Locked: keep this seed. Unlocked: the engine draws a new seed every run.">
+            <input
+              type="checkbox"
+              checked={locked}
+              onChange={(e) => onChange(e.target.checked ? randomSeed() : UNLOCKED_SEED)}
+            />
             lock
           </label>
         </div>
       );
       break;
+    }
     case 'textarea':
       input = <textarea rows={3} value={String(v ?? '')} onChange={(e) => onChange(e.target.value)} />;
       break;
@@ -106,7 +115,14 @@ export function ParamWidget({ field, value, onChange, error, packs, seedLocked, 
       input = (
         <select value={String(v ?? '')} onChange={(e) => onChange(e.target.value || undefined)}>
           <option value="">choose a model pack…</option>
-          {[...new Set([...(packs ?? []), ...(v ? [String(v)] : [])])].map((p) => (
+          {/* The spec's own choices (e.g. built-in packs), the packs found on disk, and the current value. */}
+          {[
+            ...new Set([
+              ...(field.choices ?? []).map((c) => String(c.value)),
+              ...(packs ?? []),
+              ...(v ? [String(v)] : []),
+            ]),
+          ].map((p) => (
             <option key={p} value={p}>
               {p}
             </option>

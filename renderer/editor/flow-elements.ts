@@ -15,15 +15,17 @@ export interface ElementInputs {
   run?: RunState;
   selected: string[];
   packs: string[];
-  /** Measured node heights, for group frames. */
-  heights: Record<string, number>;
+  /**
+   * Node sizes React Flow measured. Nodes are rebuilt from the document each render, so they carry
+   * these back; without them the minimap, group frames and fit-view would not know how big nodes are.
+   */
+  sizes: Record<string, { width: number; height: number }>;
 }
 
 /** React Flow nodes for the document: one per workflow node plus a frame per group. */
 export function flowNodes(x: ElementInputs): Node[] {
   const colors = Object.fromEntries((x.catalogue?.kinds ?? []).map((k) => [k.name, k.color]));
   const selected = new Set(x.selected);
-  const seedLocks = (x.doc.layout?.seedLocks as Record<string, boolean> | undefined) ?? {};
   const nodes: Node[] = Object.entries(x.doc.nodes).map(([id, n]) => {
     const outputTexts: Record<string, string> = {};
     for (const e of x.inferred?.edges ?? []) if (e.from.node === id) outputTexts[e.from.output] = e.text;
@@ -36,7 +38,6 @@ export function flowNodes(x: ElementInputs): Node[] {
       run: x.run?.nodes[id],
       colors,
       packs: x.packs,
-      seedLocks,
       outputTexts,
     };
     return {
@@ -46,10 +47,11 @@ export function flowNodes(x: ElementInputs): Node[] {
       data,
       selected: selected.has(id),
       style: { width: NODE_WIDTH },
+      ...(x.sizes[id] ? { measured: x.sizes[id] } : {}),
     };
   });
   const groups: Node[] = groupsOf(x.doc).map((g) => {
-    const boxes = g.nodes.map((id) => ({ ...positionOf(x.doc, id), h: x.heights[id] ?? 160 }));
+    const boxes = g.nodes.map((id) => ({ ...positionOf(x.doc, id), h: x.sizes[id]?.height ?? 160 }));
     const minX = Math.min(...boxes.map((b) => b.x)) - GROUP_PAD;
     const minY = Math.min(...boxes.map((b) => b.y)) - GROUP_PAD - 20;
     const maxX = Math.max(...boxes.map((b) => b.x + NODE_WIDTH)) + GROUP_PAD;

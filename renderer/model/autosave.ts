@@ -1,4 +1,5 @@
 import type { WorkflowDoc } from '../../api/schemas.ts';
+import { EMPTY_DOC } from './graph-doc.ts';
 
 /** What survives a crash: the open tabs and which one was active. */
 export interface SavedSession {
@@ -11,13 +12,16 @@ export interface KeyValueStore {
   setItem(key: string, value: string): void;
 }
 
+/** Documents of another schemaVersion are not restored: only the engine migrates, and it is not here. */
+const CURRENT_VERSION = EMPTY_DOC.schemaVersion;
+
 /** The document's outer shape; the renderer imports API types only, so this stands in for the schema. */
 function isDoc(v: unknown): v is WorkflowDoc {
   const d = v as WorkflowDoc;
   return (
     typeof d === 'object' &&
     d !== null &&
-    Number.isInteger(d.schemaVersion) &&
+    d.schemaVersion === CURRENT_VERSION &&
     typeof d.nodes === 'object' &&
     d.nodes !== null &&
     Object.values(d.nodes).every(
@@ -26,7 +30,7 @@ function isDoc(v: unknown): v is WorkflowDoc {
   );
 }
 
-export const AUTOSAVE_KEY = 'layerflow.autosave.v1';
+export const AUTOSAVE_KEY = 'layerflow.autosave.v2';
 
 /**
  * Saves the session only when every tab is a well-formed document that reads back identically, so a

@@ -7,21 +7,31 @@ export interface XY {
   y: number;
 }
 
-export interface Group {
-  id: string;
-  title: string;
-  nodes: string[];
-}
+type Layout = NonNullable<WorkflowDoc['layout']>;
+export type Group = NonNullable<Layout['groups']>[number];
 
-export const EMPTY_DOC: WorkflowDoc = { schemaVersion: 1, nodes: {}, layout: {} };
+/** A new document in the engine's current format (schemaVersion 2: positions in `layout.nodes`). */
+export const EMPTY_DOC: WorkflowDoc = { schemaVersion: 2, nodes: {}, layout: { nodes: {} } };
 
 export function positionOf(doc: WorkflowDoc, id: string): XY {
-  const p = doc.layout?.[id] as XY | undefined;
+  const p = doc.layout?.nodes?.[id];
   return p && typeof p.x === 'number' ? p : { x: 0, y: 0 };
 }
 
 export function groupsOf(doc: WorkflowDoc): Group[] {
-  return (doc.layout?.groups as Group[] | undefined) ?? [];
+  return doc.layout?.groups ?? [];
+}
+
+/** The document with its layout changed by `fn` (positions, groups and viewport live there). */
+function withLayout(doc: WorkflowDoc, fn: (layout: Layout) => Layout): WorkflowDoc {
+  return { ...doc, layout: fn(doc.layout ?? {}) };
+}
+
+function withPositions(doc: WorkflowDoc, moves: Record<string, XY>): WorkflowDoc {
+  const rounded = Object.fromEntries(
+    Object.entries(moves).map(([id, p]) => [id, { x: Math.round(p.x), y: Math.round(p.y) }]),
+  );
+  return withLayout(doc, (l) => ({ ...l, nodes: { ...l.nodes, ...rounded } }));
 }
 
 /** A node id not in the doc, readable: "<short type>-<n>". */
@@ -31,20 +41,12 @@ export function freshId(doc: WorkflowDoc, type: string): string {
 }
 
 export function addNode(doc: WorkflowDoc, info: NodeInfo, at: XY, id = freshId(doc, info.type)): WorkflowDoc {
-  return {
-    ...doc,
-    nodes: {
-      ...doc.nodes,
-      [id]: { type: info.type, typeVersion: info.version, params: { ...info.defaults }, inputs: {} },
-    },
-    layout: { ...doc.layout, [id]: { x: Math.round(at.x), y: Math.round(at.y) } },
-  };
+  const node = { type: info.type, typeVersion: info.version, params: { ...info.defaults }, inputs: {} };
+  return withPositions({ ...doc, nodes: { ...doc.nodes, [id]: node } }, { [id]: at });
 }
 
 export function moveNodes(doc: WorkflowDoc, moves: Record<string, XY>): WorkflowDoc {
-  const layout = { ...doc.layout };
-  for (const [id, p] of Object.entries(moves)) layout[id] = { x: Math.round(p.x), y: Math.round(p.y) };
-  return { ...doc, layout };
+  return withPositions(doc, moves);
 }
 
 export function setParam(doc: WorkflowDoc, id: string, name: string, value: unknown): WorkflowDoc {
@@ -98,12 +100,13 @@ export function removeNodes(doc: WorkflowDoc, ids: Iterable<string>): WorkflowDo
     const inputs = Object.fromEntries(Object.entries(n.inputs).filter(([, l]) => !gone.has(l.node)));
     nodes[id] = { ...n, inputs };
   }
-  const layout = Object.fromEntries(Object.entries(doc.layout ?? {}).filter(([k]) => !gone.has(k)));
+  const positions = Object.fromEntries(Object.entries(doc.layout?.nodes ?? {}).filter(([k]) => !gone.has(k)));
   const groups = groupsOf(doc)
     .map((g) => ({ ...g, nodes: g.nodes.filter((n) => !gone.has(n)) }))
     .filter((g) => g.nodes.length > 0);
   const form = doc.form?.filter((f) => !gone.has(f.node));
-  return { ...doc, nodes, layout: { ...layout, groups }, ...(form ? { form } : {}) };
+  const next = withLayout({ ...doc, nodes }, (l) => ({ ...l, nodes: positions, groups }));
+  return form ? { ...next, form } : next;
 }
 
 export interface Clip {
@@ -135,7 +138,7 @@ export function pasteClip(doc: WorkflowDoc, clip: Clip, offset: XY): { doc: Work
     next = { ...next, nodes: { ...next.nodes, [fresh]: { ...n, inputs: {} } } };
   }
   const nodes = { ...next.nodes };
-  const layout = { ...next.layout };
+  const moves: Record<string, XY> = {};
   for (const [id, n] of Object.entries(clip.nodes)) {
     const fresh = rename.get(id) as string;
     const inputs = Object.fromEntries(
@@ -143,20 +146,20 @@ export function pasteClip(doc: WorkflowDoc, clip: Clip, offset: XY): { doc: Work
     );
     nodes[fresh] = structuredClone({ ...n, inputs });
     const p = clip.layout[id] ?? { x: 0, y: 0 };
-    layout[fresh] = { x: p.x + offset.x, y: p.y + offset.y };
+    moves[fresh] = { x: p.x + offset.x, y: p.y + offset.y };
   }
-  return { doc: { ...next, nodes, layout }, ids: [...rename.values()] };
+  return { doc: withPositions({ ...next, nodes }, moves), ids: [...rename.values()] };
 }
 
 export function addGroup(doc: WorkflowDoc, ids: string[], title: string): WorkflowDoc {
   const groups = groupsOf(doc);
   let n = groups.length + 1;
   while (groups.some((g) => g.id === `group-${n}`)) n++;
-  return { ...doc, layout: { ...doc.layout, groups: [...groups, { id: `group-${n}`, title, nodes: ids }] } };
+  return withLayout(doc, (l) => ({ ...l, groups: [...groups, { id: `group-${n}`, title, nodes: ids }] }));
 }
 
 export function removeGroup(doc: WorkflowDoc, groupId: string): WorkflowDoc {
-  return { ...doc, layout: { ...doc.layout, groups: groupsOf(doc).filter((g) => g.id !== groupId) } };
+  return withLayout(doc, (l) => ({ ...l, groups: groupsOf(doc).filter((g) => g.id !== groupId) }));
 }
 
 /** Kinds fit when equal or either is Any; field-level fit is the engine's call (workflow.checkLink). */
@@ -193,4 +196,38 @@ export function portType(
 ): PortType | undefined {
   const info = cat.nodes.find((n) => n.type === doc.nodes[nodeId]?.type);
   return (side === 'input' ? info?.inputs[port] : info?.outputs[port])?.type;
+}
+
+/** Spacing of placed nodes: a column per step of the graph, rows within a column. */
+const COLUMN = 340;
+const ROW = 300;
+
+/**
+ * Places nodes that have no position (a hand-written workflow or preset) in columns by their depth in
+ * the graph, so data flows left to right; nodes with a position stay where they are.
+ */
+export function placeUnplaced(doc: WorkflowDoc): WorkflowDoc {
+  const placed = doc.layout?.nodes ?? {};
+  const missing = Object.keys(doc.nodes).filter((id) => !placed[id]);
+  if (missing.length === 0) return doc;
+  const depth = new Map<string, number>();
+  const depthOf = (id: string, seen: Set<string>): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (seen.has(id)) return 0; // a cycle: validation reports it; any column will do
+    seen.add(id);
+    const inputs = Object.values(doc.nodes[id]?.inputs ?? {}).filter((l) => doc.nodes[l.node]);
+    const d = inputs.length ? 1 + Math.max(...inputs.map((l) => depthOf(l.node, seen))) : 0;
+    depth.set(id, d);
+    return d;
+  };
+  const rows = new Map<number, number>();
+  const moves: Record<string, XY> = {};
+  for (const id of missing) {
+    const column = depthOf(id, new Set());
+    const row = rows.get(column) ?? 0;
+    rows.set(column, row + 1);
+    moves[id] = { x: column * COLUMN, y: row * ROW };
+  }
+  return withPositions(doc, moves);
 }

@@ -15,13 +15,15 @@ export function SavePresetDialog({ onClose }: { onClose(saved: boolean): void })
       : [];
   });
   const [name, setName] = useState(tab.name.replace(/[^\w .-]/g, '').trim() || 'my-preset');
-  const [title, setTitle] = useState(doc.meta?.title ?? tab.name);
+  // A tab nobody named yet has nothing worth offering as the preset's title.
+  const [title, setTitle] = useState(doc.meta?.title ?? (tab.file ? tab.name : ''));
   const [description, setDescription] = useState(doc.meta?.description ?? '');
   const [chosen, setChosen] = useState(new Set((doc.form ?? []).map((f) => `${f.node}.${f.param}`)));
   async function save(): Promise<void> {
     const form = all.filter((f) => chosen.has(`${f.node}.${f.param}`)).map(({ node, param }) => ({ node, param }));
     try {
-      await api.presets.save.mutate({ name, workflow: { ...doc, meta: { ...doc.meta, title, description } }, form });
+      const meta = { ...doc.meta, title: title.trim() || name, description };
+      await api.presets.save.mutate({ name, workflow: { ...doc, meta }, form });
       toast(`Saved preset "${name}"`, 'info');
       onClose(true);
     } catch (err) {
@@ -38,7 +40,7 @@ export function SavePresetDialog({ onClose }: { onClose(saved: boolean): void })
         </label>
         <label>
           Title
-          <input value={title} onChange={(e) => setTitle(e.target.value)} />
+          <input value={title} placeholder={name} onChange={(e) => setTitle(e.target.value)} name="preset-title" />
         </label>
         <label>
           Description

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { OutputFile } from '../../api/schemas.ts';
 import { api, fileUrl } from '../api-client.ts';
 import { useStudio } from '../state/store.ts';
-import { isForeground, layerTracks, type Track } from './layer-tracks.ts';
+import { isForeground, layerTracks, otherFiles, type Track } from './layer-tracks.ts';
 
 const FPS = 8;
 
@@ -42,7 +42,6 @@ export function LayerViewer() {
   const [frame, setFrame] = useState(0);
   const [playing, setPlaying] = useState(false);
   const [backdrop, setBackdrop] = useState('checker');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refetch when the job's status changes (its files appear as it ends)
   useEffect(() => {
     setFiles([]);
     setManifest(undefined);
@@ -60,6 +59,7 @@ export function LayerViewer() {
     };
   }, [jobId, status]);
   const tracks = layerTracks(files);
+  const others = otherFiles(files, tracks);
   const frames = Math.max(1, ...tracks.map((t) => (t.kind === 'frames' ? t.urls.length : FPS * 4)));
   useEffect(() => {
     if (!playing) return;
@@ -106,6 +106,18 @@ export function LayerViewer() {
             </select>
           </div>
         </>
+      )}
+      {others.length > 0 && (
+        <ul className="output-files">
+          {others.map((f) => (
+            <li key={f.path}>
+              <a href={fileUrl(f.url)} target="_blank" rel="noreferrer">
+                {f.path}
+              </a>
+              <em>{f.size < 1024 ? `${f.size} B` : `${(f.size / 1024).toFixed(1)} KiB`}</em>
+            </li>
+          ))}
+        </ul>
       )}
       {manifest && (
         <details className="manifest" open>

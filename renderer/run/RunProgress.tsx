@@ -1,4 +1,5 @@
 import { useStudio } from '../state/store.ts';
+import { isFinal } from './run-state.ts';
 import { cancelJob } from './runs.ts';
 
 /** The shown job: overall bar, each node's state with progress, ETA and timing, and step previews. */
@@ -6,7 +7,8 @@ export function RunProgress() {
   const run = useStudio((s) => (s.shownJob ? s.runs[s.shownJob] : undefined));
   const job = useStudio((s) => s.jobs.find((j) => j.id === s.shownJob));
   if (!run) return <div className="empty">Run the graph (Ctrl+Enter) to see progress here.</div>;
-  const status = job?.status ?? run.state;
+  // The event stream is newer than the last job list fetched, so its final word wins.
+  const status = isFinal(run.state) ? run.state : (job?.status ?? run.state);
   const live = status === 'queued' || status === 'running';
   return (
     <div className="run-progress" data-status={status}>

@@ -52,3 +52,9 @@ export function isForeground(t: Track): boolean {
   const r = rank(t.name);
   return r === 0 || r === 1;
 }
+
+/** The job's files that are no layer track (a contact sheet, text, the manifest), for plain links. */
+export function otherFiles(files: OutputFile[], tracks: Track[]): OutputFile[] {
+  const inTracks = new Set(tracks.flatMap((t) => t.urls));
+  return files.filter((f) => !inTracks.has(f.url));
+}

@@ -1,13 +1,16 @@
 import type { JobState, StudioEvent } from '../../api/schemas.ts';
 
+/** One node of a run as the editor shows it; the states are the engine's words (events.ts). */
 export interface NodeRun {
-  state: 'queued' | 'running' | 'done' | 'cached' | 'error' | 'cancelled';
+  state: 'queued' | 'running' | 'finished' | 'cached' | 'failed' | 'cancelled';
   fraction: number;
   message?: string;
   startedAt?: number;
-  /** Seconds left, from the progress rate so far. */
+  /** Seconds left: the engine's estimate when it gives one, else from the progress rate so far. */
   eta?: number;
   ms?: number;
+  /** Why the node could not come from the cache (the engine's `node-started` reason). */
+  reason?: string;
   previews?: { label: string; dataUrl: string }[];
 }
 
@@ -15,69 +18,90 @@ export interface RunState {
   jobId: string;
   state: JobState;
   nodes: Record<string, NodeRun>;
+  /** The nodes the job was asked to compute (the engine's `job-started` targets). */
+  targets?: string[];
   error?: string;
   /** Overall fraction across the nodes seen so far. */
   fraction: number;
 }
 
+const FINAL: ReadonlySet<JobState> = new Set(['finished', 'failed', 'cancelled']);
+
 export function startRun(jobId: string): RunState {
   return { jobId, state: 'queued', nodes: {}, fraction: 0 };
 }
 
+/** Whether the job has ended (finished, failed or cancelled). */
+export function isFinal(state: JobState): boolean {
+  return FINAL.has(state);
+}
+
 function overall(nodes: Record<string, NodeRun>): number {
   const all = Object.values(nodes);
-  return all.length
-    ? all.reduce((a, n) => a + (n.state === 'done' || n.state === 'cached' ? 1 : n.fraction), 0) / all.length
-    : 0;
+  const done = (n: NodeRun) => (n.state === 'finished' || n.state === 'cached' ? 1 : n.fraction);
+  return all.length ? all.reduce((a, n) => a + done(n), 0) / all.length : 0;
 }
 
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-/** Folds one engine event into the run: node states, progress with ETA, previews, timings, cache hits. */
-export function applyEvent(run: RunState, e: StudioEvent, now: number): RunState {
-  const nodeId = typeof e.nodeId === 'string' ? e.nodeId : undefined;
-  const t = e.type;
-  if (!nodeId) {
-    const jobState = (['queued', 'running', 'finished', 'failed', 'cancelled'] as const).find(
-      (s) => t === `job-${s}` || e.state === s,
-    );
-    if (!jobState) return run;
-    return {
-      ...run,
-      state: jobState,
-      error: typeof e.error === 'string' ? e.error : ((e.message as string | undefined) ?? run.error),
-    };
+/** The job-level part of an event: the new job state (and error), or undefined for node events. */
+function jobChange(run: RunState, e: StudioEvent): RunState | undefined {
+  switch (e.type) {
+    case 'job-queued':
+      return { ...run, state: 'queued' };
+    case 'job-started':
+      return { ...run, state: 'running', targets: e.targets };
+    case 'job-finished':
+      return { ...run, state: 'finished', fraction: 1 };
+    case 'job-failed':
+      return { ...run, state: 'failed', error: e.message };
+    case 'job-cancelled': {
+      // A node cut off mid-run is shown as cancelled rather than left spinning.
+      const nodes = Object.fromEntries(
+        Object.entries(run.nodes).map(([id, n]) => [
+          id,
+          n.state === 'running' ? { ...n, state: 'cancelled' as const } : n,
+        ]),
+      );
+      return { ...run, state: 'cancelled', nodes };
+    }
+    default:
+      return undefined;
   }
-  const prev = run.nodes[nodeId] ?? { state: 'queued', fraction: 0 };
-  let node: NodeRun = prev;
-  if (t === 'node-started') node = { ...prev, state: 'running', fraction: 0, startedAt: now, eta: undefined };
-  else if (t === 'node-progress') {
-    const fraction = Math.min(1, Math.max(0, num(e.fraction) ?? prev.fraction));
-    const started = prev.startedAt ?? now;
-    const eta = fraction > 0 ? ((now - started) / 1000) * ((1 - fraction) / fraction) : undefined;
-    node = {
-      ...prev,
-      state: 'running',
-      fraction,
-      startedAt: started,
-      eta,
-      message: (e.message as string) ?? prev.message,
-    };
-  } else if (t === 'node-preview') node = { ...prev, previews: e.previews as NodeRun['previews'] };
-  else if (t === 'node-cached') node = { ...prev, state: 'cached', fraction: 1, eta: 0, ms: 0 };
-  else if (t === 'node-done')
-    node = {
-      ...prev,
-      state: 'done',
-      fraction: 1,
-      eta: 0,
-      ms: num(e.ms) ?? (prev.startedAt ? now - prev.startedAt : undefined),
-    };
-  else if (t === 'node-failed' || t === 'node-error')
-    node = { ...prev, state: 'error', message: String(e.message ?? e.error ?? 'failed') };
-  else return run;
-  const nodes = { ...run.nodes, [nodeId]: node };
+}
+
+/** The node-level part of an event: the node's new state, or undefined when the event is not about one. */
+function nodeChange(prev: NodeRun, e: StudioEvent, now: number): NodeRun | undefined {
+  switch (e.type) {
+    case 'node-started':
+      return { ...prev, state: 'running', fraction: 0, startedAt: now, eta: undefined, reason: e.reason };
+    case 'node-progress': {
+      const fraction = Math.min(1, Math.max(0, e.fraction));
+      const startedAt = prev.startedAt ?? now;
+      const rate = fraction > 0 ? ((now - startedAt) / 1000) * ((1 - fraction) / fraction) : undefined;
+      const eta = e.etaMs !== undefined ? e.etaMs / 1000 : rate;
+      return { ...prev, state: 'running', fraction, startedAt, eta, message: e.message ?? prev.message };
+    }
+    case 'node-preview':
+      return { ...prev, previews: e.previews };
+    case 'node-cache-hit':
+      return { ...prev, state: 'cached', fraction: 1, eta: 0, ms: 0 };
+    case 'node-finished':
+      return e.cached
+        ? { ...prev, state: 'cached', fraction: 1, eta: 0, ms: 0 }
+        : { ...prev, state: 'finished', fraction: 1, eta: 0, ms: e.ms };
+    case 'node-failed':
+      return { ...prev, state: 'failed', message: e.message };
+    default:
+      return undefined;
+  }
+}
+
+/** Folds one engine event into the run: job state, node states, progress with ETA, previews, timings, cache hits. */
+export function applyEvent(run: RunState, e: StudioEvent, now: number): RunState {
+  const job = jobChange(run, e);
+  if (job) return job;
+  if (e.type === 'log' || !('nodeId' in e) || e.nodeId === undefined) return run;
+  const node = nodeChange(run.nodes[e.nodeId] ?? { state: 'queued', fraction: 0 }, e, now);
+  if (!node) return run;
+  const nodes = { ...run.nodes, [e.nodeId]: node };
   return { ...run, state: run.state === 'queued' ? 'running' : run.state, nodes, fraction: overall(nodes) };
 }

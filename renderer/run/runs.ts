@@ -1,7 +1,6 @@
-import type { StudioEvent, WorkflowDoc } from '../../api/schemas.ts';
+import type { StudioEvent } from '../../api/schemas.ts';
 import { api } from '../api-client.ts';
-import { setParam } from '../model/graph-doc.ts';
-import { activeTab, editDoc, getState, setState, toast } from '../state/store.ts';
+import { activeTab, setState, toast } from '../state/store.ts';
 import { applyEvent, startRun } from './run-state.ts';
 
 /** Fetches the persisted queue (queue and history panels read it). */
@@ -18,36 +17,18 @@ export function followEvents(): () => void {
         ...s,
         runs: { ...s.runs, [e.jobId]: applyEvent(s.runs[e.jobId] ?? startRun(e.jobId), e, Date.now()) },
       }));
-      if (!('nodeId' in e) || e.type.startsWith('job')) void refreshJobs();
+      if (e.type.startsWith('job-')) void refreshJobs();
     },
     onError: (err) => toast(`Lost the event stream: ${err.message}`),
   });
   return () => sub.unsubscribe();
 }
 
-/** Gives unlocked seeds a new value before a run, as their lock toggles promise. */
-function rerollSeeds(doc: WorkflowDoc): WorkflowDoc {
-  const cat = getState().catalogue;
-  const locks = (doc.layout?.seedLocks as Record<string, boolean> | undefined) ?? {};
-  let next = doc;
-  for (const [id, n] of Object.entries(doc.nodes)) {
-    const props = (cat?.nodes.find((i) => i.type === n.type)?.params.properties ?? {}) as Record<
-      string,
-      { widget?: string }
-    >;
-    for (const [name, s] of Object.entries(props)) {
-      if (s.widget === 'seed' && locks[`${id}.${name}`] === false)
-        next = setParam(next, id, name, Math.floor(Math.random() * 2 ** 31));
-    }
-  }
-  return next;
-}
-
 /** Validates, then submits the active workflow (up to `targets` when given); problems stay painted on the nodes. */
 export async function runWorkflow(targets?: string[]): Promise<void> {
   const tab = activeTab();
-  const doc = rerollSeeds(tab.history.present);
-  if (doc !== tab.history.present) editDoc(() => doc);
+  // Unlocked seeds stay -1 in the document: the engine draws them at submission and records them.
+  const doc = tab.history.present;
   const issues = await api.workflow.validate.query(doc);
   setState((s) => ({ ...s, analysis: { ...s.analysis, [tab.id]: { ...s.analysis[tab.id], issues } } }));
   if (issues.length > 0) {

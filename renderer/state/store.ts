@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 import type { Catalogue, Inferred, Issue, JobSummary, WorkflowDoc } from '../../api/schemas.ts';
-import { EMPTY_DOC } from '../model/graph-doc.ts';
+import { EMPTY_DOC, placeUnplaced } from '../model/graph-doc.ts';
 import { commit, type History, redo, startHistory, undo } from '../model/history.ts';
 import type { RunState } from '../run/run-state.ts';
 
@@ -34,8 +34,10 @@ export interface StudioState {
 }
 
 let tabCounter = 0;
+/** A tab for a document; nodes the file gives no position are placed so the graph reads left to right. */
 export function newTab(name: string, doc: WorkflowDoc = EMPTY_DOC, file?: string): Tab {
-  return { id: `tab-${++tabCounter}`, name, file, history: startHistory(doc), selected: [], view: 'graph' };
+  const history = startHistory(placeUnplaced(doc));
+  return { id: `tab-${++tabCounter}`, name, file, history, selected: [], view: 'graph' };
 }
 
 const first = newTab('Untitled');

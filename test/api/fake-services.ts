@@ -4,7 +4,8 @@ import { StudioError } from '../../api/errors.ts';
 import type { JobSummary, StudioEvent, WorkflowDoc } from '../../api/schemas.ts';
 import type { StudioServices } from '../../api/services.ts';
 import { PortKindRegistry } from '../../graph-engine/ports.ts';
-import { defineNode } from '../../graph-engine/spec.ts';
+import { NodeRegistry } from '../../graph-engine/registry.ts';
+import { defineNode, type NodeSpec } from '../../graph-engine/spec.ts';
 
 /** Two tiny node specs and in-memory stores: enough to drive the router without the engine. */
 export const toyNodes = [
@@ -41,6 +42,8 @@ export const toyNodes = [
 export function fakeServices(): StudioServices & { emit(e: StudioEvent): void; jobsMap: Map<string, JobSummary> } {
   const kinds = new PortKindRegistry();
   kinds.register({ name: 'Num', color: '#123456', docs: 'a number', fields: z.object({}) });
+  const registry = new NodeRegistry(kinds);
+  for (const spec of toyNodes) registry.register(spec as unknown as NodeSpec);
   const listeners = new Set<(e: StudioEvent) => void>();
   const jobsMap = new Map<string, JobSummary>();
   const files = new Map<string, WorkflowDoc>();
@@ -51,7 +54,7 @@ export function fakeServices(): StudioServices & { emit(e: StudioEvent): void; j
   return {
     emit,
     jobsMap,
-    catalogue: () => buildCatalogue(toyNodes, kinds),
+    catalogue: () => buildCatalogue(registry),
     validate: async (wf) =>
       Object.entries(wf.nodes)
         .filter(([, n]) => !toyNodes.some((s) => s.type === n.type))
@@ -79,12 +82,15 @@ export function fakeServices(): StudioServices & { emit(e: StudioEvent): void; j
     jobs: {
       submit: async () => {
         const id = `job-${++next}`;
-        jobsMap.set(id, { id, status: 'queued' });
+        jobsMap.set(id, { id, title: id, status: 'queued', createdAt: next });
         return { jobId: id };
       },
       cancel: async (id) => jobsMap.delete(id),
       list: async () => [...jobsMap.values()],
-      get: async (id) => jobsMap.get(id),
+      get: async (id) => {
+        const job = jobsMap.get(id);
+        return job && { ...job, workflow: { schemaVersion: 2, nodes: {} }, seeds: {} };
+      },
       subscribe: (l) => {
         listeners.add(l);
         return () => listeners.delete(l);

@@ -43,7 +43,10 @@ function setup() {
 
 test('queries and mutations cross the bridge and keep their types', async () => {
   const { client, stop } = setup();
-  const wf = { schemaVersion: 1, nodes: { n: { type: 'toy.number', params: { value: 1.25 }, inputs: {} } } };
+  const wf = {
+    schemaVersion: 2 as const,
+    nodes: { n: { type: 'toy.number', typeVersion: 1, params: { value: 1.25 }, inputs: {} } },
+  };
   await client.workflow.save.mutate({ name: 'a', workflow: wf });
   const back = await client.workflow.load.query({ name: 'a' });
   assert.equal(back.nodes.n.params.value, 1.25);
@@ -99,13 +102,13 @@ test('subscriptions stream events and stop when unsubscribed or the window close
     },
   );
   await ready;
-  services.emit({ type: 'progress', jobId: 'other', fraction: 0.5 });
-  services.emit({ type: 'progress', jobId: 'j', fraction: 0.25 });
-  services.emit({ type: 'job-done', jobId: 'j' });
+  services.emit({ type: 'node-progress', jobId: 'other', time: 1, nodeId: 'n', fraction: 0.5 });
+  services.emit({ type: 'node-progress', jobId: 'j', time: 2, nodeId: 'n', fraction: 0.25 });
+  services.emit({ type: 'job-finished', jobId: 'j', time: 3, ms: 2 });
   await twoSeen;
   assert.deepEqual(got, [
-    { type: 'progress', jobId: 'j', fraction: 0.25 },
-    { type: 'job-done', jobId: 'j' },
+    { type: 'node-progress', jobId: 'j', time: 2, nodeId: 'n', fraction: 0.25 },
+    { type: 'job-finished', jobId: 'j', time: 3, ms: 2 },
   ]);
   sub.unsubscribe();
   electron.destroy();

@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import { appRouter } from '../../api/router.ts';
 import { fakeServices } from './fake-services.ts';
 
-const wf = { schemaVersion: 1, nodes: { a: { type: 'toy.number', params: { value: 2.5 }, inputs: {} } } };
+const wf = {
+  schemaVersion: 2 as const,
+  nodes: { a: { type: 'toy.number', typeVersion: 1, params: { value: 2.5 }, inputs: {} } },
+};
 
 test('nodes.list gives params as JSON Schema with UI hints and defaults', async () => {
   const caller = appRouter.createCaller({ services: fakeServices() });
@@ -23,6 +26,11 @@ test('inputs are checked by the zod schemas before services see them', async () 
   const caller = appRouter.createCaller({ services: fakeServices() });
   await assert.rejects(caller.workflow.save({ name: '../etc/passwd', workflow: wf }), /BAD_REQUEST|no slashes/);
   await assert.rejects(caller.workflow.validate({ nodes: {} } as never), /schemaVersion/);
+  // Node ids end up in paths like nodes.<id>.params, so the engine's schema refuses dots in them.
+  await assert.rejects(
+    caller.workflow.save({ name: 'x', workflow: { schemaVersion: 2, nodes: { 'a.b': wf.nodes.a } } }),
+    /node id/,
+  );
 });
 
 test('service not-found errors become NOT_FOUND', async () => {
@@ -36,8 +44,8 @@ test('workflow save then load round-trips and validate addresses nodes', async (
   await caller.workflow.save({ name: 'my flow', workflow: wf });
   assert.deepEqual((await caller.workflow.load({ name: 'my flow' })).nodes.a.params, { value: 2.5 });
   const issues = await caller.workflow.validate({
-    schemaVersion: 1,
-    nodes: { x: { type: 'nope', params: {}, inputs: {} } },
+    schemaVersion: 2,
+    nodes: { x: { type: 'nope', typeVersion: 1, params: {}, inputs: {} } },
   });
   assert.deepEqual(
     issues.map((i) => [i.nodeId, i.code]),
@@ -58,12 +66,12 @@ test('events subscription yields only the asked job and stops on abort', async (
     }
   })();
   await new Promise((r) => setImmediate(r));
-  services.emit({ type: 'progress', jobId: 'j1', fraction: 0.1 });
-  services.emit({ type: 'progress', jobId: 'j2', fraction: 0.2 });
-  services.emit({ type: 'done', jobId: 'j2' });
+  services.emit({ type: 'node-progress', jobId: 'j1', time: 1, nodeId: 'n', fraction: 0.1 });
+  services.emit({ type: 'node-progress', jobId: 'j2', time: 2, nodeId: 'n', fraction: 0.2 });
+  services.emit({ type: 'job-finished', jobId: 'j2', time: 3, ms: 2 });
   await reading;
   assert.deepEqual(got, [
-    { type: 'progress', jobId: 'j2', fraction: 0.2 },
-    { type: 'done', jobId: 'j2' },
+    { type: 'node-progress', jobId: 'j2', time: 2, nodeId: 'n', fraction: 0.2 },
+    { type: 'job-finished', jobId: 'j2', time: 3, ms: 2 },
   ]);
 });

@@ -83,14 +83,14 @@ test('tRPC over HTTP with the header token, subscriptions over the WebSocket', a
   assert.ok(cat.nodes.some((n) => n.type === 'toy.number'));
   const got = await new Promise<unknown>((resolve) => {
     const sub = client.events.subscribe(undefined, {
-      onStarted: () => services.emit({ type: 'node-progress', jobId: 'j', nodeId: 'n', fraction: 0.375 }),
+      onStarted: () => services.emit({ type: 'node-progress', jobId: 'j', time: 5, nodeId: 'n', fraction: 0.375 }),
       onData: (e) => {
         sub.unsubscribe();
         resolve(e);
       },
     });
   });
-  assert.deepEqual(got, { type: 'node-progress', jobId: 'j', nodeId: 'n', fraction: 0.375 });
+  assert.deepEqual(got, { type: 'node-progress', jobId: 'j', time: 5, nodeId: 'n', fraction: 0.375 });
   wsClient.close();
 });
 

@@ -33,16 +33,21 @@ test('vae: random weights are deterministic and cover every parameter', () => {
   );
 });
 
-test('vae: one encoder graph takes F = 1 + 4k frames of any size and a batch of rows independently', async () => {
+/** The reference's latent frame count: odd F takes the first-frame path (1 + (F − 1) / 4), even F plain groups (F / 4). */
+const latentCount = (f: number) => (f % 2 ? 1 + (f - 1) / 4 : f / 4);
+
+test('vae: one encoder graph takes F = 1 + 4k or 4k frames of any size and a batch of rows independently', async () => {
   const g = buildVaeEncoder(config, weights);
   for (const [b, f, h, w] of [
     [1, 1, 16, 24],
     [2, 5, 8, 16],
     [1, 9, 24, 8],
+    [1, 8, 8, 8],
+    [2, 12, 8, 16],
   ]) {
     const x = noise(b * 3 * f * h * w, f);
     const { moments } = await runGraph(g, { x: { data: x, dims: [b, 3, f, h, w] } });
-    const latent = 6 * (1 + (f - 1) / 4) * (h / 8) * (w / 8);
+    const latent = 6 * latentCount(f) * (h / 8) * (w / 8);
     assert.equal(moments.length, b * latent, `F=${f} ${h}×${w}`);
     assert.ok(moments.every(Number.isFinite));
     if (b === 2) {
@@ -52,15 +57,17 @@ test('vae: one encoder graph takes F = 1 + 4k frames of any size and a batch of 
   }
 });
 
-test('vae: one decoder graph maps 1 + k latent frames to 1 + 4k pixel frames', async () => {
+test('vae: one decoder graph maps odd T latent frames to 1 + 4(T − 1) pixel frames and even T to 4T', async () => {
   const g = buildVaeDecoder(config, weights);
-  for (const [k, h, w] of [
-    [0, 2, 3],
-    [2, 1, 2],
+  for (const [t, h, w, frames] of [
+    [1, 2, 3, 1],
+    [3, 1, 2, 9],
+    [2, 1, 2, 8],
+    [4, 2, 1, 16],
   ]) {
-    const z = noise(3 * (1 + k) * h * w, k + 5);
-    const { out } = await runGraph(g, { z: { data: z, dims: [1, 3, 1 + k, h, w] } });
-    assert.equal(out.length, 3 * (1 + 4 * k) * 8 * h * 8 * w);
+    const z = noise(3 * t * h * w, t + 5);
+    const { out } = await runGraph(g, { z: { data: z, dims: [1, 3, t, h, w] } });
+    assert.equal(out.length, 3 * frames * 8 * h * 8 * w, `T=${t}`);
     assert.ok(out.every(Number.isFinite));
   }
 });

@@ -1,20 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Catalogue, NodeInfo, WorkflowDoc } from '../../api/schemas.ts';
+import { loadWorkflow } from '../../graph-engine/workflow.ts';
 import { autosave, restore } from '../../renderer/model/autosave.ts';
 import {
+  addGroup,
   addNode,
   compatibleNodes,
   connect,
   copyNodes,
+  EMPTY_DOC,
+  moveNodes,
   pasteClip,
+  placeUnplaced,
+  positionOf,
   reaches,
   removeNodes,
 } from '../../renderer/model/graph-doc.ts';
 import { commit, redo, startHistory, undo } from '../../renderer/model/history.ts';
 import { paramFields } from '../../renderer/model/param-fields.ts';
 import { layerTracks } from '../../renderer/run/layer-tracks.ts';
-import { applyEvent, startRun } from '../../renderer/run/run-state.ts';
 
 const info = (type: string, inputs: Record<string, string>, outputs: Record<string, string>): NodeInfo => ({
   type,
@@ -38,7 +43,7 @@ const cat: Catalogue = {
 };
 
 function chain(): WorkflowDoc {
-  let d: WorkflowDoc = { schemaVersion: 1, nodes: {}, layout: {} };
+  let d: WorkflowDoc = EMPTY_DOC;
   d = addNode(d, cat.nodes[0], { x: 10.4, y: 20 });
   d = addNode(d, cat.nodes[1], { x: 300, y: 20 });
   d = addNode(d, cat.nodes[1], { x: 600, y: 20 });
@@ -49,7 +54,28 @@ test('nodes get readable fresh ids, defaults and rounded positions', () => {
   const d = chain();
   assert.deepEqual(Object.keys(d.nodes), ['text-1', 'sample-1', 'sample-2']);
   assert.deepEqual(d.nodes['sample-2'].params, { k: 3 });
-  assert.deepEqual(d.layout?.['text-1'], { x: 10, y: 20 });
+  assert.deepEqual(positionOf(d, 'text-1'), { x: 10, y: 20 });
+});
+
+test('documents the editor makes are current engine workflows, positions under layout.nodes', () => {
+  let d = addGroup(chain(), ['text-1', 'sample-1'], 'Prompting');
+  d = moveNodes(d, { 'sample-2': { x: 612.6, y: -4.2 } });
+  const loaded = loadWorkflow(d);
+  assert.ok(loaded.ok, JSON.stringify(loaded));
+  assert.equal(loaded.migratedFrom, undefined);
+  assert.deepEqual(loaded.workflow.layout?.nodes?.['sample-2'], { x: 613, y: -4 });
+  assert.deepEqual(loaded.workflow.layout?.groups?.[0].nodes, ['text-1', 'sample-1']);
+});
+
+test('a version 1 file migrated by the engine keeps its positions in the editor', () => {
+  const v1 = {
+    schemaVersion: 1,
+    nodes: { t: { type: 'p.text', params: {} } },
+    layout: { t: { x: 123, y: 45 }, groups: [{ id: 'g', title: 'G', nodes: ['t'] }] },
+  };
+  const loaded = loadWorkflow(v1);
+  assert.ok(loaded.ok);
+  assert.deepEqual(positionOf(loaded.workflow, 't'), { x: 123, y: 45 });
 });
 
 test('cycles are detected and removing a node drops links into it', () => {
@@ -58,7 +84,7 @@ test('cycles are detected and removing a node drops links into it', () => {
   assert.equal(reaches(d, 'text-1', 'sample-1'), false);
   const r = removeNodes(d, ['text-1']);
   assert.deepEqual(r.nodes['sample-1'].inputs, {});
-  assert.equal(r.layout?.['text-1'], undefined);
+  assert.equal(r.layout?.nodes?.['text-1'], undefined);
 });
 
 test('copy/paste keeps only internal links, rewired to the fresh ids', () => {
@@ -67,7 +93,7 @@ test('copy/paste keeps only internal links, rewired to the fresh ids', () => {
   const { doc, ids } = pasteClip(d, clip, { x: 40, y: 40 });
   assert.deepEqual(ids, ['text-2', 'sample-3']);
   assert.deepEqual(doc.nodes['sample-3'].inputs, { text: { node: 'text-2', output: 'text' } });
-  assert.deepEqual(doc.layout?.['text-2'], { x: 50, y: 60 });
+  assert.deepEqual(positionOf(doc, 'text-2'), { x: 50, y: 60 });
   const lone = pasteClip(d, copyNodes(d, ['sample-1']), { x: 0, y: 0 });
   assert.deepEqual(lone.doc.nodes[lone.ids[0]].inputs, {});
 });
@@ -102,10 +128,10 @@ test('autosave never replaces a good save with a broken document', () => {
   const mem = new Map<string, string>();
   const store = { getItem: (k: string) => mem.get(k) ?? null, setItem: (k: string, v: string) => void mem.set(k, v) };
   assert.equal(autosave(store, { tabs: [{ name: 'a', doc: chain() }], active: 0 }), true);
-  const broken = { schemaVersion: 1, nodes: { x: { type: 3 } } } as unknown as WorkflowDoc;
+  const broken = { schemaVersion: 2, nodes: { x: { type: 3 } } } as unknown as WorkflowDoc;
   assert.equal(autosave(store, { tabs: [{ name: 'b', doc: broken }], active: 0 }), false);
   assert.equal(restore(store)?.tabs[0].name, 'a');
-  mem.set('layerflow.autosave.v1', '{"tabs":[{"name":"x","doc":');
+  mem.set('layerflow.autosave.v2', '{"tabs":[{"name":"x","doc":');
   assert.equal(restore(store), undefined);
 });
 
@@ -156,14 +182,26 @@ test('output files group into layer tracks in layer order', () => {
   ]);
 });
 
-test('run state folds events into node progress with ETA, timings and cache hits', () => {
-  let r = startRun('j');
-  r = applyEvent(r, { type: 'node-started', jobId: 'j', nodeId: 'a' }, 1000);
-  r = applyEvent(r, { type: 'node-progress', jobId: 'j', nodeId: 'a', fraction: 0.25 }, 2000);
-  assert.equal(r.nodes.a.eta, 3);
-  r = applyEvent(r, { type: 'node-cached', jobId: 'j', nodeId: 'b' }, 2000);
-  assert.equal(r.fraction, (0.25 + 1) / 2);
-  r = applyEvent(r, { type: 'node-done', jobId: 'j', nodeId: 'a', ms: 1500 }, 2600);
-  r = applyEvent(r, { type: 'job-finished', jobId: 'j' }, 2600);
-  assert.deepEqual([r.state, r.nodes.a.state, r.nodes.a.ms, r.fraction], ['finished', 'done', 1500, 1]);
+test('nodes a file gives no position are placed in columns by depth; placed ones stay', () => {
+  const doc: WorkflowDoc = {
+    schemaVersion: 2,
+    nodes: {
+      save: { type: 'p.any', typeVersion: 1, params: {}, inputs: { x: { node: 'sample', output: 'latent' } } },
+      sample: { type: 'p.sample', typeVersion: 1, params: {}, inputs: { text: { node: 'text', output: 'text' } } },
+      text: { type: 'p.text', typeVersion: 1, params: {}, inputs: {} },
+      other: { type: 'p.text', typeVersion: 1, params: {}, inputs: {} },
+    },
+    layout: { nodes: { other: { x: -50, y: 999 } } },
+  };
+  const placed = placeUnplaced(doc);
+  assert.deepEqual(
+    ['text', 'sample', 'save', 'other'].map((id) => positionOf(placed, id)),
+    [
+      { x: 0, y: 0 },
+      { x: 340, y: 0 },
+      { x: 680, y: 0 },
+      { x: -50, y: 999 },
+    ],
+  );
+  assert.equal(placeUnplaced(placed), placed);
 });

@@ -1,0 +1,147 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDit } from '../models/dit/build.ts';
+import { type DitConfig, ditDims } from '../models/dit/config.ts';
+import { randomDitWeights } from '../models/dit/random-weights.ts';
+import { GraphBuilder } from '../models/onnx/graph.ts';
+import { mulberry32, uniformArray } from '../models/random.ts';
+import { runSession, type Tensor } from '../models/session/run.ts';
+import { getSession, release } from '../models/session/sessions.ts';
+import { TINY, tinyDitConfig, tinyPackConfig } from '../models/tiny/config.ts';
+import { type Figure, figure } from './figure.ts';
+import { round, summarize, timeRuns } from './stats.ts';
+
+/**
+ * The tiny pack's DiT (width 64, 2 layers, 4 heads, RGBA generate: 4 layers × 2 latent frames, 3 prompts)
+ * at 256×384 px instead of 32×48: 16×24 patches per latent frame, 3072 video + 678 text tokens.
+ */
+const LATENT = { height: 32, width: 48 };
+/** Square GEMM sizes tried for the machine's rate; the best one counts. */
+const GEMM_SIZES = [512, 1024, 2048];
+/** MatMuls chained in one GEMM graph, so one run is long enough that call overhead vanishes. */
+const GEMM_CHAIN = 4;
+
+/** Multiply-add FLOPs (2 per MAC) of one DiT forward, by kind; elementwise ops and norms are not counted. */
+export function ditForwardFlops(c: DitConfig, batch = 1): { linear: number; attention: number; total: number } {
+  const { videoTokens: v, text: t, hidden: d } = ditDims(c);
+  const s = v + t;
+  const te = c.time_embed_dim;
+  const mm = (rows: number, inner: number, cols: number) => 2 * rows * inner * cols;
+  const lora = (name: 'attention.query_key_value' | 'attention.dense', out: number, parts: number) => {
+    if (!c.lora.targets.includes(name)) return 0;
+    const pair = (r: number) => mm(s, d, parts * r) + mm(s, r, out);
+    return pair(c.lora.motion_r) + pair(c.lora.spatial_r);
+  };
+  let linear = mm(1, d, te) + mm(1, te, te); // time embedding
+  linear += mm(t, 1, d) + mm(t, c.text_hidden_size, d); // layer embedding, text projection
+  linear += mm(v, c.in_channels * c.patch_size ** 2, d); // patch embedding (a strided Conv)
+  let attention = 0;
+  for (let i = 0; i < c.num_layers; i++) {
+    linear += mm(1, te, 12 * d); // adaLN modulations
+    linear += mm(s, d, 3 * d) + lora('attention.query_key_value', 3 * d, 3);
+    linear += mm(s, d, d) + lora('attention.dense', d, 1);
+    linear += mm(s, d, 4 * d) + mm(s, 4 * d, d);
+    attention += mm(s, d, s) + mm(s, s, d); // q·kᵀ and softmax·v over all heads
+  }
+  linear += mm(1, te, 2 * d) + mm(v, d, c.patch_size ** 2 * c.out_channels); // final layer
+  return { linear: linear * batch, attention: attention * batch, total: (linear + attention) * batch };
+}
+
+/** The tiny pack's generate-task DiT config, widened to a realistic token count. */
+export function benchDitConfig(): DitConfig {
+  const base = tinyDitConfig(tinyPackConfig('rgba'), 'generate');
+  return { ...base, latent_height: LATENT.height, latent_width: LATENT.width };
+}
+
+function randomTensor(dims: number[], seed: number, lo = -1, hi = 1): Tensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  return { dims, data: uniformArray(mulberry32(seed), n, lo, hi) };
+}
+
+/** A graph of GEMM_CHAIN square MatMuls x·W₁·W₂…, weights scaled so values stay O(1). */
+function gemmGraph(n: number): GraphBuilder {
+  const g = new GraphBuilder(`gemm_${n}`);
+  let x = g.input('x', 'float32', [n, n]);
+  const bound = Math.sqrt(3 / n);
+  for (let i = 0; i < GEMM_CHAIN; i++) {
+    const w = g.init(`w${i}`, uniformArray(mulberry32(7 + i), n * n, -bound, bound), [n, n]);
+    x = g.op('MatMul', [x, w]);
+  }
+  g.output(x, 'float32', [n, n], 'y');
+  return g;
+}
+
+async function sessionFor(dir: string, g: GraphBuilder) {
+  const path = join(dir, `${g.name}.onnx`);
+  await writeFile(path, g.serialize().model);
+  return { path, session: await getSession(path, { providers: ['cpu'] }) };
+}
+
+/** FLOP/s ORT reaches on square MatMuls of each size (median of `reps` runs). */
+async function gemmRates(dir: string, reps: number): Promise<Map<number, number>> {
+  const rates = new Map<number, number>();
+  for (const n of GEMM_SIZES) {
+    const { path, session } = await sessionFor(dir, gemmGraph(n));
+    const feeds = { x: randomTensor([n, n], n) };
+    const ms = summarize(await timeRuns(() => runSession(session, feeds), reps)).median;
+    rates.set(n, (GEMM_CHAIN * 2 * n ** 3) / (ms / 1000));
+    await release(path);
+  }
+  return rates;
+}
+
+/**
+ * Figure 4: one forward of the tiny DiT at a realistic token count ÷ its analytic FLOPs at the best GEMM
+ * rate ONNX Runtime reaches here (a MatMul-only graph built with models/onnx/graph.ts). 1.0 would be a
+ * forward running every FLOP at peak GEMM speed.
+ */
+export async function ditRooflineFigure(reps: number): Promise<Figure> {
+  const dir = await mkdtemp(join(tmpdir(), 'lf-bench-dit-'));
+  try {
+    const config = benchDitConfig();
+    const dims = ditDims(config);
+    const { path, session } = await sessionFor(dir, buildDit(config, randomDitWeights(config, 1)));
+    const feeds: Record<string, Tensor> = {
+      x: randomTensor([1, dims.frames, config.in_channels, config.latent_height, config.latent_width], 2),
+      timesteps: { dims: [1], data: Float32Array.of(500) },
+      context: randomTensor([1, config.text_length, config.text_hidden_size], 3),
+      motion_scale: { dims: [1], data: Float32Array.of(1) },
+      content_scale: { dims: [1], data: Float32Array.of(1) },
+    };
+    const forward = await timeRuns(() => runSession(session, feeds), reps);
+    await release(path);
+    const rates = await gemmRates(dir, Math.max(3, reps));
+    const [bestN, peak] = [...rates].reduce((a, b) => (b[1] > a[1] ? b : a));
+    const flops = ditForwardFlops(config);
+    const ideal = (flops.total / peak) * 1000;
+    const fwd = summarize(forward);
+    const gflops = (v: number) => round(v / 1e9);
+    return figure('dit-roofline', {
+      value: summarize(forward.map((ms) => ms / ideal)),
+      details: {
+        tokens_text: dims.text,
+        tokens_video: dims.videoTokens,
+        hidden: dims.hidden,
+        heads: dims.heads,
+        layers: config.num_layers,
+        forward_ms: round(fwd.median),
+        gflop_forward: gflops(flops.total),
+        gflop_attention: gflops(flops.attention),
+        gflop_linear: gflops(flops.linear),
+        ideal_ms: round(ideal),
+        achieved_gflop_per_s: gflops(flops.total / (fwd.median / 1000)),
+        ...Object.fromEntries([...rates].map(([n, r]) => [`gemm_${n}_gflop_per_s`, gflops(r)])),
+        gemm_peak_size: bestN,
+      },
+      notes: [
+        `tiny pack DiT (width ${TINY.dit.hidden}, ${TINY.dit.layers} layers, ${TINY.dit.heads} heads of ${dims.headDim}) at ${LATENT.height * 8}×${LATENT.width * 8} px, RGBA generate, batch 1, CPU provider through models/session.`,
+        'FLOPs: 2 per multiply-add of every MatMul/Conv (incl. LoRA pairs and attention q·kᵀ, p·v); norms, softmax and elementwise ops are not counted.',
+        `GEMM rate: best median over ${GEMM_CHAIN} chained square MatMuls (n = ${GEMM_SIZES.join(', ')}) in one ONNX graph.`,
+        `No target given (reported). At this width attention is ${Math.round((100 * flops.attention) / flops.total)}% of the FLOPs, so the figure mostly rates ORT's MultiHeadAttention (head dim ${dims.headDim}) against plain GEMM.`,
+      ],
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

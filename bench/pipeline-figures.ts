@@ -1,0 +1,26 @@
+import { cachedRerunFigure } from './cached-rerun.ts';
+import { engineOverheadFigure } from './engine-overhead.ts';
+import { type Figure, type FigureId, failedFigure } from './figure.ts';
+import { memoryFigure } from './memory.ts';
+import { warmPipeline } from './pipeline.ts';
+
+/** Figures 1, 2 and 5: they share the warmed-up text-to-layers pipeline; one failing does not stop the others. */
+export async function pipelineFigures(reps: number, wanted: (id: FigureId) => boolean): Promise<Figure[]> {
+  const p = await warmPipeline();
+  const runs: [FigureId, () => Promise<Figure>][] = [
+    ['engine-overhead', () => engineOverheadFigure(p, reps)],
+    ['cached-rerun', () => cachedRerunFigure(p, reps)],
+    ['memory', () => memoryFigure(p, Math.min(reps, 3))],
+  ];
+  const out: Figure[] = [];
+  for (const [id, run] of runs) {
+    if (!wanted(id)) continue;
+    try {
+      out.push(await run());
+    } catch (err) {
+      process.stderr.write(`bench: ${id}: ${(err as Error).stack ?? err}\n`);
+      out.push(failedFigure(id, err, [p.source]));
+    }
+  }
+  return out;
+}

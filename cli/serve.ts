@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../api/studio-paths.ts';
+import { ensureRenderer } from '../server/renderer-build.ts';
+import { startServer } from '../server/server.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+
+/** Loopback only: anything on this machine can reach it, so the per-launch token guards every request. */
+const HOST = '127.0.0.1';
+
+const options = {
+  port: { type: 'string' },
+  data: { type: 'string' },
+  open: { type: 'boolean' },
+} as const;
+
+function parsePort(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535 (0: any free port), not "${text}"`);
+  }
+  return port;
+}
+
+/** Opens the URL in the desktop's browser; a failure only costs the convenience, so it is reported, not thrown. */
+function openBrowser(url: string, say: (line: string) => void): void {
+  const [command, ...args] =
+    process.platform === 'darwin'
+      ? ['open', url]
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '""', url]
+        : ['xdg-open', url];
+  const child = spawn(command, args, { stdio: 'ignore', detached: true });
+  child.on('error', (err) => say(`could not open a browser (${err.message}); open the URL above yourself`));
+  child.unref();
+}
+
+/**
+ * `layerflow serve [--port N] [--data DIR] [--open]`: the editor and its API over the real engine and
+ * node packs on 127.0.0.1, until Ctrl-C. The first Ctrl-C cancels a running job, keeps queued ones for
+ * the next launch and closes cleanly; a second one exits at once.
+ */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
+  if (positionals.length > 0) throw new UsageError('serve takes no positional arguments (see --port, --data, --open)');
+  const port = parsePort(values.port);
+  const dataDir = resolve(values.data ?? defaultDataDir());
+  await ensureRenderer();
+  const server = await startServer({ port, host: HOST, dataDir }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use; pick another with --port`);
+    throw err;
+  });
+  const url = `${server.url}?token=${server.token}`;
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  process.stdout.write(`LayerFlow Studio is running at ${url}\n`);
+  say(`data: ${dataDir}\nPress Ctrl-C to stop.`);
+  if (values.open) openBrowser(url, say);
+  return new Promise((done) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) process.exit(EXIT.cancelled);
+      stopping = true;
+      say('stopping… (Ctrl-C again to quit at once)');
+      server.close().then(
+        () => done(EXIT.ok),
+        (err: Error) => {
+          say(`error while stopping: ${err.message}`);
+          done(EXIT.failed);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { MediaNodeError } from './node-error.ts';
+
+/** The file-name param of the save nodes: a name without folders; empty means the node id. */
+export const FileNameParam = z
+  .string()
+  .regex(/^([\w][\w .-]*)?$/, 'a file name without folders')
+  .default('')
+  .meta({ label: 'File name (empty: the node id)' });
+
+/** The base name to write under: the param (without `ext` if the user typed it) or else the node id. */
+export function outputBase(name: string, nodeId: string, ext = ''): string {
+  const trimmed = name.trim();
+  if (trimmed === '') return nodeId;
+  return ext && trimmed.toLowerCase().endsWith(ext) ? trimmed.slice(0, -ext.length) : trimmed;
+}
+
+/** A layer name safe as a file name. */
+export function layerFileName(layer: string): string {
+  return layer.replace(/[^\w.-]/g, '_') || 'layer';
+}
+
+/** A key that changes when the file at `path` changes (size and mtime); "missing" when it is not there. */
+export async function fileKey(path: string): Promise<string> {
+  const s = await stat(path).catch(() => undefined);
+  return s ? `${s.size}:${s.mtimeMs}` : 'missing';
+}
+
+const IMAGE = /\.(png|jpe?g)$/i;
+
+/**
+ * A key over every image in the folder a sequence reads (the folder itself, or the folder of a pattern):
+ * names, sizes and mtimes, so adding, removing or rewriting a frame changes it.
+ */
+export async function folderKey(dirOrPattern: string): Promise<string> {
+  const isDir = await stat(dirOrPattern).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  const dir = isDir ? dirOrPattern : dirname(dirOrPattern);
+  const names = await readdir(dir).catch(() => undefined);
+  if (!names) return 'missing';
+  const hash = createHash('sha256');
+  for (const name of names.filter((n) => IMAGE.test(n)).sort()) {
+    const s = await stat(join(dir, name)).catch(() => undefined);
+    hash.update(`${name}\0${s?.size}\0${s?.mtimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** Checks that `path` is a readable file before FFmpeg sees it, so the error names it plainly. */
+export async function requireFile(path: string, field: string, what: string): Promise<void> {
+  const s = await stat(path).catch((e: NodeJS.ErrnoException) => e);
+  if (s instanceof Error) {
+    const why = s.code === 'ENOENT' ? 'not found' : `not readable (${s.code ?? s.message})`;
+    throw new MediaNodeError('file-missing', `${what} ${path}: ${why}`, field);
+  }
+  if (!s.isFile()) throw new MediaNodeError('not-a-file', `${what} ${path} is not a file`, field);
+}
+
+/** Checks that the folder a sequence path names (the path itself, or a pattern's folder) exists. */
+export async function requireSequenceFolder(dirOrPattern: string, field: string): Promise<void> {
+  const dirOf = await stat(dirOrPattern).then(
+    (s) => (s.isDirectory() ? dirOrPattern : dirname(dirOrPattern)),
+    () => dirname(dirOrPattern),
+  );
+  const s = await stat(dirOf).catch(() => undefined);
+  if (!s?.isDirectory()) {
+    const asked = dirOf === dirOrPattern ? '' : ` (for ${dirOrPattern})`;
+    throw new MediaNodeError('file-missing', `frame folder ${dirOf} not found${asked}`, field);
+  }
+}

@@ -1,0 +1,57 @@
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { z } from 'zod';
+import { defineNode } from '../../graph-engine/spec.ts';
+import { readVideo } from '../../media/read-video.ts';
+import { sliceFrames } from './clip.ts';
+import { fileKey, requireFile } from './files.ts';
+import { MediaNodeError } from './node-error.ts';
+
+const IMAGE = /^\.(png|jpe?g)$/i;
+
+export const loadVideo = defineNode({
+  type: 'media.load-video',
+  version: 1,
+  category: 'Media',
+  title: 'Load Video',
+  docs: "Decodes a video file (mp4, webm, mov, gif, …) with FFmpeg into frames. Keeps the alpha channel when the file has one (VP8/VP9 WebM with alpha, ProRes 4444, GIF transparency). **Start frame** and **max frames** pick a range; an **fps** above 0 replaces the rate the file reports (frames are not resampled). Re-runs only when the file's size or modification time changes.",
+  purity: 'external',
+  inputs: {},
+  outputs: { video: { type: { kind: 'Video' }, docs: 'The decoded frames: RGBA when the file has alpha, else RGB.' } },
+  params: z.object({
+    path: z
+      .string()
+      .min(1, 'choose a video file')
+      .meta({ widget: 'file', label: 'File', extensions: ['mp4', 'webm', 'mov', 'gif', 'mkv'] }),
+    startFrame: z.number().int().min(0).default(0).meta({ label: 'Start frame' }),
+    maxFrames: z.number().int().min(0).default(0).meta({ label: 'Max frames (0: all)' }),
+    fps: z.number().min(0).max(1000).default(0).meta({ label: 'FPS (0: from the file)' }),
+  }),
+  infer: (_inputs, params) => ({
+    outputs: { video: { kind: 'Video' } },
+    issues: IMAGE.test(extname(params.path))
+      ? [{ field: 'path', code: 'image-file', message: 'this is an image; use Load Frames for images and sequences' }]
+      : [],
+  }),
+  externalKey: (params) => fileKey(params.path),
+  async run(_inputs, params, ctx) {
+    await requireFile(params.path, 'path', 'video file');
+    ctx.progress(0, 'decoding');
+    const wanted = params.maxFrames > 0 ? params.startFrame + params.maxFrames : undefined;
+    const decoded = await readVideo(params.path, { maxFrames: wanted });
+    ctx.signal.throwIfAborted();
+    if (params.startFrame >= decoded.frames) {
+      throw new MediaNodeError(
+        'frame-range',
+        `${params.path} has ${decoded.frames} frames; start frame ${params.startFrame} is past the end`,
+        'startFrame',
+      );
+    }
+    const ranged = params.startFrame > 0 ? sliceFrames(decoded, params.startFrame) : decoded;
+    const video = params.fps > 0 ? { ...ranged, fps: params.fps } : ranged;
+    const { size, mtimeMs } = await stat(params.path);
+    ctx.report({ source: { path: params.path, bytes: size, modified: new Date(mtimeMs).toISOString() } });
+    ctx.progress(1);
+    return { video };
+  },
+});
