@@ -8,10 +8,10 @@ import { BUILTIN_PACKS, builtinVariant, manifestHash, openPack, packDir, peekMan
 import { type ModelHandle, type PackHandle, packTypeFields } from './values.ts';
 
 const LABELS: Record<(typeof BUILTIN_PACKS)[number], string> = {
-  'demo-rgba': 'demo-rgba (built-in library, RGBA)',
-  'demo-rgb': 'demo-rgb (built-in library, RGB)',
-  'tiny-rgba': 'tiny-rgba (random weights, RGBA)',
-  'tiny-rgb': 'tiny-rgb (random weights, RGB)',
+  'demo-rgba': 'demo-rgba · demo model over a built-in library, not LayerFlow weights (RGBA)',
+  'demo-rgb': 'demo-rgb · demo model over a built-in library, not LayerFlow weights (RGB)',
+  'tiny-rgba': 'tiny-rgba · random weights, for tests (RGBA)',
+  'tiny-rgb': 'tiny-rgb · random weights, for tests (RGB)',
 };
 
 /** The three handle types a pack's manifest implies (only the pack name and variant when it is unread). */

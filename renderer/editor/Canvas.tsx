@@ -84,7 +84,10 @@ export function Canvas({ packs }: { packs: string[] }) {
   const tab = useStudio((s) => activeTab(s));
   const catalogue = useStudio((s) => s.catalogue);
   const analysis = useStudio((s) => s.analysis[s.active]);
-  const run = useStudio((s) => (s.shownJob ? s.runs[s.shownJob] : undefined));
+  const run = useStudio((s) => {
+    const job = s.tabJobs[s.active];
+    return job ? s.runs[job] : undefined;
+  });
   const flow = useReactFlow();
   const [dangling, setDangling] = useState<Dangling>();
   const dragStart = useRef<WorkflowDoc>(undefined);

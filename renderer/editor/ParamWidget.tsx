@@ -124,7 +124,7 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
             ]),
           ].map((p) => (
             <option key={p} value={p}>
-              {p}
+              {field.choices?.find((c) => String(c.value) === p)?.label ?? p}
             </option>
           ))}
         </select>

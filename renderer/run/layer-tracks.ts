@@ -36,7 +36,8 @@ export function layerTracks(files: OutputFile[]): Track[] {
       const slash = f.path.lastIndexOf('/');
       const name = slash > 0 ? f.path.slice(0, slash) : m[1] || 'frames';
       frames.set(name, [...(frames.get(name) ?? []), { n: Number(m[2]), url: f.url }]);
-    } else if (f.path.toLowerCase().endsWith('.png')) {
+    } else if (f.path.toLowerCase().endsWith('.png') && rank(f.path.slice(0, -4)) < ORDER.length) {
+      // A lone PNG is a layer's still only when named like a layer; a contact sheet is a plain file.
       tracks.set(f.path.slice(0, -4), { name: f.path.slice(0, -4), kind: 'frames', urls: [f.url] });
     }
   }

@@ -36,7 +36,12 @@ export async function runWorkflow(targets?: string[]): Promise<void> {
     return;
   }
   const { jobId } = await api.jobs.submit.mutate({ workflow: doc, targets, title: tab.name });
-  setState((s) => ({ ...s, shownJob: jobId, runs: { ...s.runs, [jobId]: s.runs[jobId] ?? startRun(jobId) } }));
+  setState((s) => ({
+    ...s,
+    shownJob: jobId,
+    tabJobs: { ...s.tabJobs, [tab.id]: jobId },
+    runs: { ...s.runs, [jobId]: s.runs[jobId] ?? startRun(jobId) },
+  }));
   await refreshJobs();
 }
 

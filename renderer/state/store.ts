@@ -29,8 +29,10 @@ export interface StudioState {
   toasts: Toast[];
   jobs: JobSummary[];
   runs: Record<string, RunState>;
-  /** The job whose node states the canvas shows and whose outputs the viewer plays. */
+  /** The job whose progress the run panel shows and whose outputs the viewer plays. */
   shownJob?: string;
+  /** Each tab's latest job: the canvas paints node states only on the graph that ran. */
+  tabJobs: Record<string, string>;
 }
 
 let tabCounter = 0;
@@ -41,7 +43,7 @@ export function newTab(name: string, doc: WorkflowDoc = EMPTY_DOC, file?: string
 }
 
 const first = newTab('Untitled');
-let state: StudioState = { tabs: [first], active: first.id, analysis: {}, toasts: [], jobs: [], runs: {} };
+let state: StudioState = { tabs: [first], active: first.id, analysis: {}, toasts: [], jobs: [], runs: {}, tabJobs: {} };
 const listeners = new Set<() => void>();
 
 export function getState(): StudioState {

@@ -15,19 +15,55 @@ before(async () => {
 });
 after(async () => h?.close());
 
-test('a shipped preset opens as a graph laid out left to right and runs on the real engine', async () => {
+test('the text-to-layers preset opens as a graph laid out left to right and runs on the demo pack', async () => {
   await page.locator('.sidebar .switch button', { hasText: 'Presets' }).click();
-  await page.locator('[data-preset="toy-add"]').getByRole('button', { name: 'Graph' }).click();
+  await page.locator('[data-preset="text-to-layers"]').getByRole('button', { name: 'Graph' }).click();
   const c = new CanvasDriver(page);
-  await c.node('save').waitFor();
+  await c.node('blend').waitFor();
   await c.fit();
-  const xs = await Promise.all(['a', 'sum', 'save'].map(async (id) => (await c.center(c.node(id))).x));
-  assert.ok(xs[0] < xs[1] && xs[1] < xs[2], `columns follow the data: ${xs}`);
+  const xs = await Promise.all(
+    ['prompts', 'sample', 'decode', 'blend'].map(async (id) => (await c.center(c.node(id))).x),
+  );
+  assert.ok(
+    xs.every((x, i) => i === 0 || xs[i - 1] < x),
+    `columns follow the data: ${xs}`,
+  );
   await page.getByRole('button', { name: '▶ Run' }).click();
-  await page.locator('.run-progress[data-status="finished"]').waitFor();
-  assert.equal(await page.locator('.node-runs tr[data-run-state="finished"]').count(), 4);
+  await page.locator('.run-progress[data-status="finished"]').waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('.node-runs tr[data-run-state="finished"]').count(), 12);
   await page.locator('.panel .switch button', { hasText: 'Outputs' }).click();
+  const tracks = page.locator('.layer-viewer .track');
+  await tracks.nth(3).waitFor();
+  const names = await tracks.evaluateAll((els) => els.map((e) => e.getAttribute('data-track') ?? ''));
+  assert.match(names.join(' '), /foreground.*alpha.*background.*blend/i, `layer order: ${names}`);
   await page.locator('.manifest').waitFor();
-  await page.locator('.output-files a', { hasText: 'sum.txt' }).waitFor();
-  await h.shot('20-serve-preset-run');
+  await h.shot('20-serve-text-to-layers');
+});
+
+test('every shipped preset opens as a graph whose nodes do not overlap and carry no other tab’s run states', async () => {
+  await page.locator('.sidebar .switch button', { hasText: 'Presets' }).click();
+  const names = await page.locator('[data-preset]').evaluateAll((els) => els.map((e) => e.getAttribute('data-preset')));
+  assert.ok(names.length >= 6, `presets listed: ${names}`);
+  const c = new CanvasDriver(page);
+  for (const name of names) {
+    await page.locator(`[data-preset="${name}"]`).getByRole('button', { name: 'Graph' }).click();
+    await page.locator('.react-flow__node').first().waitFor();
+    await c.fit();
+    const badges = await page.locator('.react-flow__node .run-badge').count();
+    assert.equal(badges, 0, `${name}: a fresh tab shows no run states (not another tab's run)`);
+    const boxes = await page.locator('.react-flow__node').evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { id: e.getAttribute('data-id'), x: r.x, y: r.y, r: r.right, b: r.bottom };
+      }),
+    );
+    for (const [i, a] of boxes.entries()) {
+      for (const b of boxes.slice(i + 1)) {
+        const overlap = a.x < b.r && b.x < a.r && a.y < b.b && b.y < a.b;
+        assert.ok(!overlap, `${name}: nodes ${a.id} and ${b.id} overlap`);
+      }
+    }
+    await h.shot(`21-preset-${name}`);
+    await page.locator('.tab-bar .tab.active .tab-close').click();
+  }
 });

@@ -165,6 +165,7 @@ test('output files group into layer tracks in layer order', () => {
     f('bg/frame_0010.png'),
     f('bg/frame_0001.png'),
     f('foreground.webm'),
+    f('contact-sheet.png'),
     f('manifest.json'),
   ]);
   assert.deepEqual(
