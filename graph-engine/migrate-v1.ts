@@ -51,8 +51,10 @@ function migrateNode(id: string, node: Doc, order: ParamOrder | undefined, issue
     const message = `${widgets.length} positional params but ${String(node.type)} has ${names.length}`;
     issues.push({ path: at, code: 'extra-widgets', message });
   }
-  // Array.from, not map: a sparse array (possible outside JSON) would leave holes that are no entries.
-  const named = Object.fromEntries(Array.from(widgets.slice(0, names.length), (value, i) => [names[i], value]));
+  // Indexed reads only: no slice/map, which a sparse array or one carrying an own `constructor` (possible
+  // outside JSON) would turn into holes or a throw.
+  const count = Math.min(widgets.length, names.length);
+  const named = Object.fromEntries(Array.from({ length: count }, (_, i) => [names[i], widgets[i]]));
   // Named params written alongside win over positional ones.
   out.params = isRecord(node.params) ? { ...named, ...node.params } : named;
   return out;

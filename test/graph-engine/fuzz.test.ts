@@ -8,11 +8,14 @@ import { prng, sampleDoc, toyEngine } from './engine-toys.ts';
 
 /**
  * Thousands of corrupted workflow files: loading and validating must never throw, and every rejection
- * must say where (path or node) and what. Re-run one failure with FUZZ_SEED=<seed printed>.
+ * must say where (path or node) and what. Re-run one failure with FUZZ_SEED=<seed printed>;
+ * explore fresh cases with FUZZ_SEED=random.
  */
 
 const CASES = Number(process.env.FUZZ_CASES ?? 3000);
-const baseSeed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// Fixed by default so CI is repeatable; FUZZ_SEED=random explores new cases (keep a failing seed as a test).
+const seedEnv = process.env.FUZZ_SEED ?? '20261124';
+const baseSeed = seedEnv === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(seedEnv);
 
 type Json = unknown;
 type Path = (string | number)[];

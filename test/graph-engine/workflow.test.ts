@@ -42,6 +42,17 @@ test('a version 1 file migrates: links become inputs, positional params get name
   assert.ok(!('links' in wf));
 });
 
+test('positional params in an array that carries odd own properties still migrate (found by the fuzz test)', () => {
+  const { registry } = toyEngine();
+  const widgets = Object.assign([7, 9], { constructor: 'x' });
+  const loaded = loadWorkflow(
+    { schemaVersion: 1, nodes: { n: { type: 'toy.noise', widgets_values: widgets } } },
+    { registry },
+  );
+  assert.ok(loaded.ok, JSON.stringify(loaded));
+  assert.deepEqual(loaded.workflow.nodes.n.params, { w: 7, h: 9 });
+});
+
 test('a version 1 file reports links it cannot place and params it cannot name, at their paths', () => {
   const loaded = loadWorkflow({
     schemaVersion: 1,
