@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../../media/atomic.ts';
 import { contactSheet, type SheetLayer } from '../../media/contact-sheet.ts';
 import type { Frames } from '../../media/frames.ts';
 import { writePng } from '../../media/png.ts';
-import { type LayeredFrames, layersInput, videoInput } from './clip.ts';
+import { type LayeredFrames, layersInput, videoInput, withMatte } from './clip.ts';
 import { FileNameParam, layerFileName, outputBase } from './files.ts';
 import { MediaNodeError } from './node-error.ts';
 
@@ -49,11 +49,26 @@ function inferIssues(inputs: Record<string, PortType | undefined>, params: Param
   return typeof i === 'string' ? [{ field: 'frame', code: 'frame-range', message: i }] : [];
 }
 
-/** The layers of a LayeredVideo, or the one video, as labelled rows. */
+/**
+ * The layers of a LayeredVideo, or the one video, as labelled rows. An opaque foreground next to an alpha
+ * layer gets that matte, so the sheet shows it as it composites (over a checkerboard).
+ */
 function rows(inputs: Record<string, unknown>): SheetLayer[] {
   if (inputs.video !== undefined) return [{ label: 'video', frames: videoInput(inputs.video, 'video') }];
   const layered: LayeredFrames = layersInput(inputs.layers, 'layers');
-  return layered.layers.map((label) => ({ label, frames: layered.clips[label] }));
+  const { foreground, alpha } = layered.clips;
+  const matted =
+    foreground && alpha && foreground.channels === 3 && sameSize(foreground, alpha)
+      ? withMatte(foreground, alpha)
+      : undefined;
+  return layered.layers.map((label) => ({
+    label,
+    frames: label === 'foreground' && matted ? matted : layered.clips[label],
+  }));
+}
+
+function sameSize(a: Frames, b: Frames): boolean {
+  return a.frames === b.frames && a.width === b.width && a.height === b.height;
 }
 
 export const saveImage = defineNode({

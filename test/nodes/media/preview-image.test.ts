@@ -112,3 +112,29 @@ test('save-image: a frame of each layer, and a contact sheet with one row per la
   assert.equal(png.height, 6 + 4 * (40 + 6), 'four rows of 40 px with 6 px gaps');
   assert.ok(png.width > 3 * 64, 'three columns and the labels');
 });
+
+test('save-image: the contact sheet shows an opaque foreground through its alpha layer', async () => {
+  const sheetWith = async (alpha: number, name: string) => {
+    const clips = {
+      ...layered.clips,
+      alpha: { ...layered.clips.alpha, data: new Float32Array(5 * 40 * 64).fill(alpha) },
+    };
+    await runNode(
+      saveImage,
+      { layers: { ...layered, clips } },
+      { image: 'contact-sheet', columns: 3, cellHeight: 40 },
+      dir,
+      name,
+    );
+    return decodePng(await readFile(join(dir, `${name}.png`)), name);
+  };
+  const [opaque, clear] = [await sheetWith(1, 'opaque'), await sheetWith(0, 'clear')];
+  const rowDiffers = (row: number) => {
+    const [top, bottom] = [6 + row * 46, 6 + row * 46 + 40];
+    const w = opaque.width * 4;
+    for (let i = top * w; i < bottom * w; i++) if (opaque.rgba[i] !== clear.rgba[i]) return true;
+    return false;
+  };
+  assert.ok(rowDiffers(0), 'the foreground row follows the matte');
+  assert.ok(!rowDiffers(2) && !rowDiffers(3), 'background and blend rows do not');
+});
