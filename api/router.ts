@@ -128,6 +128,10 @@ export const appRouter = t.router({
       .input(JobIdSchema)
       .output(z.array(OutputFileSchema))
       .query(({ ctx, input }) => ctx.services.outputs.list(input.jobId)),
+    openFolder: p
+      .input(JobIdSchema)
+      .output(z.object({ path: z.string(), opened: z.boolean(), reason: z.string().optional() }))
+      .mutation(({ ctx, input }) => ctx.services.outputs.openFolder(input.jobId)),
   }),
 });
 

@@ -1,3 +1,4 @@
+import type { OpenFolderResult } from './open-folder.ts';
 import type {
   Catalogue,
   Inferred,
@@ -44,7 +45,11 @@ export interface StudioServices {
     subscribe(listener: (event: StudioEvent) => void): () => void;
   };
   packs: { list(): Promise<PackSummary[]> };
-  outputs: { list(jobId: string): Promise<OutputFile[]> };
+  outputs: {
+    list(jobId: string): Promise<OutputFile[]>;
+    /** Opens the job's output folder in the desktop's file manager; says where it is either way. */
+    openFolder(jobId: string): Promise<OpenFolderResult>;
+  };
   /** Shutdown: cancels the running job, keeps queued ones for the next launch, closes the journal. */
   close?(): Promise<void>;
 }

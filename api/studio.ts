@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineEvent } from '../graph-engine/events.ts';
 import { inferGraphTypes } from '../graph-engine/infer.ts';
@@ -12,6 +12,7 @@ import { listPresets, loadPreset, PresetNotFoundError } from '../presets/index.t
 import { buildCatalogue } from './catalogue.ts';
 import { StudioError } from './errors.ts';
 import { JsonFolder } from './json-folder.ts';
+import { type FolderOpener, openFolder } from './open-folder.ts';
 import { listOutputFiles } from './output-files.ts';
 import type { EdgeType, Inferred, Issue, JobDetail, JobSummary, PackSummary, WorkflowDoc } from './schemas.ts';
 import type { StudioServices } from './services.ts';
@@ -101,7 +102,12 @@ function detail(job: JobRecord): JobDetail {
 }
 
 /** The API's services over the real engine: node registry, validation, inference, job queue, presets. */
-export async function createStudio(opts: { dataDir: string; registry?: NodeRegistry }): Promise<StudioServices> {
+export async function createStudio(opts: {
+  dataDir: string;
+  registry?: NodeRegistry;
+  /** How to show a folder to the user (tests pass a fake). */
+  openFolder?: FolderOpener;
+}): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
   const queue = await JobQueue.open({ dir: paths.jobs, registry });
@@ -193,6 +199,12 @@ export async function createStudio(opts: { dataDir: string; registry?: NodeRegis
       list: async (jobId) => {
         if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
         return listOutputFiles(paths.outputs, jobId);
+      },
+      openFolder: async (jobId) => {
+        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
+        const dir = join(paths.outputs, jobId);
+        await mkdir(dir, { recursive: true });
+        return (opts.openFolder ?? openFolder)(dir);
       },
     },
     async close() {

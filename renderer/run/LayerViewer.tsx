@@ -1,12 +1,22 @@
 import { useEffect, useRef, useState } from 'react';
 import type { OutputFile } from '../../api/schemas.ts';
 import { api, fileUrl } from '../api-client.ts';
-import { useStudio } from '../state/store.ts';
+import { toast, useStudio } from '../state/store.ts';
 import { isForeground, layerTracks, otherFiles, type Track } from './layer-tracks.ts';
 
 const FPS = 8;
 
-function TrackView({ track, frame, backdrop }: { track: Track; frame: number; backdrop: string }) {
+function TrackView({
+  track,
+  frame,
+  backdrop,
+  onDuration,
+}: {
+  track: Track;
+  frame: number;
+  backdrop: string;
+  onDuration: (name: string, seconds: number) => void;
+}) {
   const video = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     if (video.current) video.current.currentTime = frame / FPS;
@@ -23,7 +33,13 @@ function TrackView({ track, frame, backdrop }: { track: Track; frame: number; ba
     >
       <div className="track-media" style={style}>
         {track.kind === 'video' ? (
-          <video ref={video} src={fileUrl(track.urls[0])} muted preload="auto" />
+          <video
+            ref={video}
+            src={fileUrl(track.urls[0])}
+            muted
+            preload="auto"
+            onLoadedMetadata={(e) => onDuration(track.name, e.currentTarget.duration)}
+          />
         ) : (
           <img src={fileUrl(track.urls[Math.min(frame, track.urls.length - 1)])} alt={track.name} />
         )}
@@ -31,6 +47,16 @@ function TrackView({ track, frame, backdrop }: { track: Track; frame: number; ba
       <figcaption>{track.name}</figcaption>
     </figure>
   );
+}
+
+/** Shows the job's folder in the file manager; where there is none (a headless server), says where it is. */
+async function openOutputFolder(jobId: string): Promise<void> {
+  try {
+    const r = await api.outputs.openFolder.mutate({ jobId });
+    toast(r.opened ? `Opened ${r.path}` : `Outputs are in ${r.path} (${r.reason ?? 'no file manager'})`, 'info');
+  } catch (err) {
+    toast(`Could not open the output folder: ${(err as Error).message}`);
+  }
 }
 
 /** All layers of a job's output side by side, played in lockstep with one scrubber, and its manifest. */
@@ -42,8 +68,12 @@ export function LayerViewer() {
   const [frame, setFrame] = useState(0);
   const [playing, setPlaying] = useState(false);
   const [backdrop, setBackdrop] = useState('checker');
+  const [durations, setDurations] = useState<Record<string, number>>({});
+  const onDuration = (name: string, seconds: number) =>
+    Number.isFinite(seconds) && setDurations((d) => (d[name] === seconds ? d : { ...d, [name]: seconds }));
   useEffect(() => {
     setFiles([]);
+    setDurations({});
     setManifest(undefined);
     setFrame(0);
     if (!jobId) return;
@@ -60,7 +90,11 @@ export function LayerViewer() {
   }, [jobId, status]);
   const tracks = layerTracks(files);
   const others = otherFiles(files, tracks);
-  const frames = Math.max(1, ...tracks.map((t) => (t.kind === 'frames' ? t.urls.length : FPS * 4)));
+  // A video's frame count is known once its metadata loads; until then it counts as one frame.
+  const frames = Math.max(
+    1,
+    ...tracks.map((t) => (t.kind === 'frames' ? t.urls.length : Math.round((durations[t.name] ?? 0) * FPS))),
+  );
   useEffect(() => {
     if (!playing) return;
     const timer = setInterval(() => setFrame((f) => (f + 1) % frames), 1000 / FPS);
@@ -75,7 +109,7 @@ export function LayerViewer() {
         <>
           <div className="tracks">
             {tracks.map((t) => (
-              <TrackView key={t.name} track={t} frame={frame} backdrop={backdrop} />
+              <TrackView key={t.name} track={t} frame={frame} backdrop={backdrop} onDuration={onDuration} />
             ))}
           </div>
           <div className="scrubber">
@@ -107,6 +141,11 @@ export function LayerViewer() {
           </div>
         </>
       )}
+      <div className="output-folder">
+        <button type="button" onClick={() => void openOutputFolder(jobId)}>
+          Open output folder
+        </button>
+      </div>
       {others.length > 0 && (
         <ul className="output-files">
           {others.map((f) => (

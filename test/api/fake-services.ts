@@ -97,6 +97,9 @@ export function fakeServices(): StudioServices & { emit(e: StudioEvent): void; j
       },
     },
     packs: { list: async () => [] },
-    outputs: { list: async () => [] },
+    outputs: {
+      list: async () => [],
+      openFolder: async (jobId) => ({ path: `/out/${jobId}`, opened: false, reason: 'fake' }),
+    },
   };
 }

@@ -15,6 +15,8 @@ import { defineNode, type NodeSpec } from '../../graph-engine/spec.ts';
 /** The studio over the real engine and queue, with two toy nodes: one that waits on a gate the test opens. */
 
 let open: (() => void) | undefined;
+/** Folders the studio asked the desktop to show. */
+const opened: string[] = [];
 const gate = () =>
   new Promise<void>((resolve) => {
     open = resolve;
@@ -74,7 +76,14 @@ let studio: StudioServices;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lf-studio-'));
-  studio = await createStudio({ dataDir: dir, registry: registry() });
+  studio = await createStudio({
+    dataDir: dir,
+    registry: registry(),
+    openFolder: async (path) => {
+      opened.push(path);
+      return { path, opened: true };
+    },
+  });
 });
 
 after(async () => {
@@ -161,4 +170,15 @@ test('shipped presets load in the current format; a missing one is not-found', a
 test('the catalogue is the registry description: ports carry their colour and shape text', () => {
   const show = studio.catalogue().nodes.find((n) => n.type === 't.show');
   assert.deepEqual(show?.inputs.x, { type: { kind: 'Number' }, color: '#3a7', text: 'Number' });
+});
+
+test("'open output folder' shows the job's own folder, and refuses an unknown job", async () => {
+  const { jobId } = await studio.jobs.submit(
+    { schemaVersion: 2, nodes: { n: { type: 't.num', typeVersion: 1, params: {}, inputs: {} } } },
+    {},
+  );
+  const r = await studio.outputs.openFolder(jobId);
+  assert.deepEqual(r, { path: join(studioPaths(dir).outputs, jobId), opened: true });
+  assert.deepEqual(opened, [r.path]);
+  await assert.rejects(studio.outputs.openFolder('no-such-job'), /no job "no-such-job"/);
 });

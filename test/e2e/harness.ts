@@ -126,6 +126,8 @@ export async function openServe(): Promise<Harness> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'serve', '--data', dataDir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // 'Open output folder' runs this instead of the desktop's file manager.
+    env: { ...process.env, LAYERFLOW_OPEN_FOLDER: 'true' },
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await servedUrl(child);

@@ -37,6 +37,12 @@ test('the text-to-layers preset opens as a graph laid out left to right and runs
   const names = await tracks.evaluateAll((els) => els.map((e) => e.getAttribute('data-track') ?? ''));
   assert.match(names.join(' '), /foreground.*alpha.*background.*blend/i, `layer order: ${names}`);
   await page.locator('.manifest').waitFor();
+  // The demo clip's 16 frames, read from the videos' metadata, set the scrubber's range.
+  await page.locator('.frame-no', { hasText: '1/16' }).waitFor();
+  await page.getByRole('button', { name: 'Open output folder' }).click();
+  const toast = page.locator('.toast', { hasText: 'Opened ' });
+  await toast.waitFor();
+  assert.match((await toast.textContent()) ?? '', /outputs[/\\][\w-]+$/, 'names the job folder');
   await h.shot('20-serve-text-to-layers');
 });
 
