@@ -24,7 +24,7 @@ interface ElectronMain {
   ipcMain: {
     on(
       channel: string,
-      listener: (event: { sender: WebContents; senderFrame?: { url: string } }, message: unknown) => void,
+      listener: (event: { sender: WebContents; senderFrame: { url: string } | null }, message: unknown) => void,
     ): void;
   };
   session: {
@@ -80,8 +80,8 @@ async function createWindow(): Promise<void> {
     if (code !== 0) process.stderr.write(`the engine process exited with code ${code}\n`);
   });
   ipcMain.on(CHANNEL, (event, message) => {
-    // Only our own page (loaded from file://) may talk to the engine.
-    if (event.senderFrame && !event.senderFrame.url.startsWith('file://')) return;
+    // Only our own page (loaded from file://) may talk to the engine; a frame already gone (null) may not.
+    if (!event.senderFrame?.url.startsWith('file://')) return;
     const wc = event.sender;
     if (!windows.has(wc.id)) {
       windows.set(wc.id, wc);

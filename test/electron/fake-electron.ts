@@ -1,0 +1,102 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * A stand-in for the `electron` module, bundled into electron/main.ts by shell.test.ts: it records what
+ * the main process asks of Electron and leaves the record on globalThis.__fakeElectron for the test.
+ */
+
+export class FakeWebContents extends EventEmitter {
+  readonly sent: [channel: string, message: unknown][] = [];
+  windowOpenHandler?: (details: { url: string }) => unknown;
+  constructor(readonly id: number) {
+    super();
+  }
+  send(channel: string, message: unknown): void {
+    this.sent.push([channel, message]);
+  }
+  setWindowOpenHandler(handler: (details: { url: string }) => unknown): void {
+    this.windowOpenHandler = handler;
+  }
+}
+
+export class FakeUtilityProcess extends EventEmitter {
+  readonly posted: unknown[] = [];
+  killed = false;
+  constructor(
+    readonly path: string,
+    readonly args: string[] | undefined,
+    readonly options: Record<string, unknown> | undefined,
+  ) {
+    super();
+  }
+  postMessage(message: unknown): void {
+    this.posted.push(message);
+  }
+  kill(): void {
+    this.killed = true;
+  }
+}
+
+type HeadersListener = (
+  details: { responseHeaders?: Record<string, string[]> },
+  callback: (response: { responseHeaders: Record<string, string[]> }) => void,
+) => void;
+type PermissionHandler = (wc: unknown, permission: string, callback: (granted: boolean) => void) => void;
+
+class FakeApp extends EventEmitter {
+  quitCalls = 0;
+  whenReady(): Promise<void> {
+    return Promise.resolve();
+  }
+  quit(): void {
+    this.quitCalls++;
+  }
+}
+
+const windows: { options: Record<string, unknown>; loaded: string[]; webContents: FakeWebContents }[] = [];
+const forks: FakeUtilityProcess[] = [];
+let nextId = 1;
+
+export const app = new FakeApp();
+export const ipcMain = new EventEmitter();
+
+export class BrowserWindow {
+  readonly webContents = new FakeWebContents(nextId++);
+  private readonly record;
+  constructor(options: Record<string, unknown>) {
+    this.record = { options, loaded: [] as string[], webContents: this.webContents };
+    windows.push(this.record);
+  }
+  loadFile(path: string): Promise<void> {
+    this.record.loaded.push(path);
+    return Promise.resolve();
+  }
+}
+
+const hooks: { headers?: HeadersListener; permission?: PermissionHandler } = {};
+export const session = {
+  defaultSession: {
+    webRequest: {
+      onHeadersReceived: (listener: HeadersListener) => {
+        hooks.headers = listener;
+      },
+    },
+    setPermissionRequestHandler: (handler: PermissionHandler) => {
+      hooks.permission = handler;
+    },
+  },
+};
+
+export const utilityProcess = {
+  fork(path: string, args?: string[], options?: Record<string, unknown>): FakeUtilityProcess {
+    const child = new FakeUtilityProcess(path, args, options);
+    forks.push(child);
+    return child;
+  },
+};
+
+// The test makes its extra senders here, so it need not load this module (and a second record) itself.
+const newWebContents = (id: number) => new FakeWebContents(id);
+const state = { app, ipcMain, windows, forks, hooks, newWebContents };
+export type FakeElectronState = typeof state;
+(globalThis as { __fakeElectron?: FakeElectronState }).__fakeElectron = state;

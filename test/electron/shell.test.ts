@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import type { FakeElectronState, FakeWebContents } from './fake-electron.ts';
+
+// electron/main.ts is bundled as electron/start.ts bundles it, but with `electron` resolved to a fake that
+// records every window option, hook and IPC listener, so the shell's lock-down is checked without Electron.
+
+const root = join(import.meta.dirname, '..', '..');
+const CHANNEL = 'layerflow:trpc';
+let outdir: string;
+let fake: FakeElectronState;
+
+before(async () => {
+  outdir = await mkdtemp(join(tmpdir(), 'layerflow-shell-'));
+  await build({
+    entryPoints: [join(root, 'electron', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile: join(outdir, 'main.mjs'),
+    alias: { electron: join(import.meta.dirname, 'fake-electron.ts') },
+    logLevel: 'silent',
+  });
+  await import(pathToFileURL(join(outdir, 'main.mjs')).href);
+  const recorded = (globalThis as { __fakeElectron?: FakeElectronState }).__fakeElectron;
+  assert.ok(recorded, 'the bundle did not load the fake electron module');
+  fake = recorded;
+});
+
+after(() => rm(outdir, { recursive: true, force: true }));
+
+/** A valid bridge request with a random id, as the renderer's ipcLink sends it. */
+function request(): { kind: 'call'; id: number; type: 'query'; path: string } {
+  return { kind: 'call', id: Math.floor(Math.random() * 1e9), type: 'query', path: 'nodes.list' };
+}
+
+function sendFrom(sender: FakeWebContents, url: string | null, message: unknown): void {
+  fake.ipcMain.emit(CHANNEL, url === null ? { sender, senderFrame: null } : { sender, senderFrame: { url } }, message);
+}
+
+function engine() {
+  assert.equal(fake.forks.length, 1);
+  return fake.forks[0];
+}
+
+const ownPage = pathToFileURL(join(root, 'dist', 'renderer', 'index.html')).href;
+
+test('the one window is isolated, sandboxed, without node, with the bundled preload', () => {
+  assert.equal(fake.windows.length, 1);
+  const prefs = fake.windows[0].options.webPreferences as Record<string, unknown>;
+  assert.equal(prefs.contextIsolation, true);
+  assert.equal(prefs.sandbox, true);
+  assert.equal(prefs.nodeIntegration, false);
+  assert.notEqual(prefs.webSecurity, false);
+  assert.equal(prefs.nodeIntegrationInSubFrames ?? false, false);
+  assert.equal(prefs.nodeIntegrationInWorker ?? false, false);
+  assert.match(String(prefs.preload), /[\\/]preload\.cjs$/);
+  assert.deepEqual(fake.windows[0].loaded.length, 1);
+  assert.match(fake.windows[0].loaded[0], /[\\/]renderer[\\/]index\.html$/);
+});
+
+test('navigation away from the page is prevented and new windows are denied', () => {
+  const wc = fake.windows[0].webContents;
+  const navigate = wc.listeners('will-navigate');
+  assert.equal(navigate.length, 1);
+  let prevented = 0;
+  for (const l of navigate) l({ preventDefault: () => prevented++ }, 'https://evil.example/');
+  assert.equal(prevented, 1);
+  assert.ok(wc.windowOpenHandler, 'no window-open handler was set');
+  assert.deepEqual(wc.windowOpenHandler({ url: 'https://evil.example/' }), { action: 'deny' });
+});
+
+test('responses get a strict Content-Security-Policy header, other headers kept', () => {
+  const hook = fake.hooks.headers;
+  assert.ok(hook, 'no onHeadersReceived hook');
+  let headers: Record<string, string[]> | undefined;
+  hook({ responseHeaders: { 'X-Kept': ['yes'] } }, (r) => {
+    headers = r.responseHeaders;
+  });
+  assert.deepEqual(headers?.['X-Kept'], ['yes']);
+  const csp = parseCsp(headers?.['Content-Security-Policy']?.join('; ') ?? '');
+  assertStrictCsp(csp);
+});
+
+test('every permission request is refused', () => {
+  const handler = fake.hooks.permission;
+  assert.ok(handler, 'no permission handler');
+  for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
+    const answers: boolean[] = [];
+    handler(fake.windows[0].webContents, permission, (ok) => answers.push(ok));
+    assert.deepEqual(answers, [false], permission);
+  }
+});
+
+test('the engine runs in a utility process', () => {
+  assert.match(engine().path, /[\\/]engine-process\.mjs$/);
+});
+
+test('IPC from a foreign or unknown frame is not forwarded to the engine', () => {
+  const before = engine().posted.length;
+  const wc = fake.windows[0].webContents;
+  sendFrom(wc, 'https://evil.example/index.html', request());
+  sendFrom(wc, 'http://127.0.0.1:5173/index.html', request());
+  sendFrom(wc, null, request());
+  assert.equal(engine().posted.length, before);
+});
+
+test('IPC from our page is forwarded with its sender, and the reply goes back to that window', () => {
+  const wc = fake.windows[0].webContents;
+  const message = request();
+  sendFrom(wc, ownPage, message);
+  assert.deepEqual(engine().posted.at(-1), { senderId: wc.id, message });
+
+  const reply = { kind: 'data', id: message.id, data: [Math.random()] };
+  const other = fake.newWebContents(wc.id + 100);
+  sendFrom(other, ownPage, request());
+  engine().emit('message', { senderId: wc.id, message: reply });
+  assert.deepEqual(wc.sent.at(-1), [CHANNEL, reply]);
+  assert.equal(
+    other.sent.some(([, m]) => m === reply),
+    false,
+  );
+});
+
+test('when a window goes away the engine is told, and its late replies are dropped', () => {
+  const wc = fake.newWebContents(4242);
+  sendFrom(wc, ownPage, request());
+  wc.emit('destroyed');
+  assert.deepEqual(engine().posted.at(-1), { destroyed: 4242 });
+  engine().emit('message', { senderId: 4242, message: { kind: 'end', id: 1 } });
+  assert.equal(wc.sent.length, 0);
+});
+
+test('closing all windows kills the engine and quits', () => {
+  assert.equal(engine().killed, false);
+  fake.app.emit('window-all-closed');
+  assert.equal(engine().killed, true);
+  assert.equal(fake.app.quitCalls, 1);
+});
+
+test("renderer/index.html declares a CSP without 'unsafe-eval'", async () => {
+  const html = await readFile(join(root, 'renderer', 'index.html'), 'utf8');
+  const meta = html.match(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i);
+  assert.ok(meta, 'no CSP meta tag');
+  assertStrictCsp(parseCsp(meta[1]));
+});
+
+function parseCsp(policy: string): Map<string, string[]> {
+  const directives = new Map<string, string[]>();
+  for (const part of policy.split(';')) {
+    const [name, ...sources] = part.trim().split(/\s+/);
+    if (name) directives.set(name.toLowerCase(), sources);
+  }
+  return directives;
+}
+
+function assertStrictCsp(csp: Map<string, string[]>): void {
+  assert.deepEqual(csp.get('default-src'), ["'self'"]);
+  assert.deepEqual(csp.get('object-src'), ["'none'"]);
+  const scripts = csp.get('script-src') ?? csp.get('default-src') ?? [];
+  assert.ok(scripts.length > 0);
+  for (const bad of ["'unsafe-eval'", "'unsafe-inline'", '*', 'http:', 'https:', 'data:']) {
+    assert.equal(scripts.includes(bad), false, `script-src allows ${bad}`);
+  }
+}
