@@ -43,8 +43,7 @@ export async function cachedRerunFigure(p: Pipeline, reps: number): Promise<Figu
     notes: [
       `${p.source} plus a Composite node (foreground + alpha matte over background, from Split Layers) and its save-video node: the preset ships without a compositor.`,
       `full run from an empty cache, then the re-run on the same ValueCache with only ${compositor}.opacity changed; both through graph-engine/run-job.ts.`,
-      'sinks always run, so the whole-workflow re-run re-encodes every saved video; rerun_targeted runs only the composite branch (targets = its save node).',
+      "save nodes whose inputs did not change are cache hits: their files are hard-linked from the full run's folder instead of re-encoded; rerun_targeted runs only the composite branch (targets = its save node).",
     ],
-    ...(p.caveat ? { caveat: p.caveat } : {}),
   });
 }

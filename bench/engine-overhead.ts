@@ -31,19 +31,6 @@ async function overheadRuns(p: Pipeline, reps: number, targets?: string[]) {
   return { walls, orts, calls, perNode };
 }
 
-/** Details of the tiny pack's run up to the sampler, when the whole preset could not run on it. */
-async function tinyDetails(p: Pipeline, reps: number): Promise<Record<string, number | string>> {
-  if (!p.tinyToSampler) return {};
-  const { pipeline, targets } = p.tinyToSampler;
-  const { walls, orts, perNode } = await overheadRuns(pipeline, reps, targets);
-  return {
-    tiny_to_sampler_ratio: round(summarize(walls.map((w, i) => w / orts[i])).median),
-    tiny_to_sampler_wall_ms: round(summarize(walls).median),
-    tiny_to_sampler_ort_ms: round(summarize(orts).median),
-    tiny_to_sampler_nodes: slowestNodes(perNode, reps, pipeline.workflow),
-  };
-}
-
 /**
  * Figure 1: wall time of a whole text-to-layers run ÷ the summed time of the ONNX Runtime `run` calls
  * inside it (models/session/run.ts). Sessions are warm (one untimed run first) and each timed run gets a
@@ -51,7 +38,6 @@ async function tinyDetails(p: Pipeline, reps: number): Promise<Record<string, nu
  */
 export async function engineOverheadFigure(p: Pipeline, reps: number): Promise<Figure> {
   const { walls, orts, calls, perNode } = await overheadRuns(p, reps);
-  const tiny = await tinyDetails(p, reps);
   const wall = summarize(walls).median;
   const ort = summarize(orts).median;
   return figure('engine-overhead', {
@@ -63,18 +49,11 @@ export async function engineOverheadFigure(p: Pipeline, reps: number): Promise<F
       ort_calls: summarize(calls).median,
       outside_ort_ms_per_ort_call: round((wall - ort) / summarize(calls).median),
       slowest_nodes: slowestNodes(perNode, reps, p.workflow),
-      ...tiny,
     },
     notes: [
       `${p.source}, ${STEPS} steps, CPU provider; run with graph-engine/run-job.ts (as the CLI), manifest and outputs written to a temp folder.`,
       'sessions warm (one untimed run first); each timed run starts from an empty cache so every node runs.',
       'ORT time is ortRunStats() of models/session/run.ts: the awaited session.run() calls only (not tensor conversion around them).',
-      ...(p.tinyToSampler
-        ? [
-            `tiny_to_sampler_*: the same preset on ${p.tinyToSampler.pipeline.pack} run only up to its sampler (targets ${p.tinyToSampler.targets.join(', ')}), since decoding fails there.`,
-          ]
-        : []),
     ],
-    ...(p.caveat ? { caveat: p.caveat } : {}),
   });
 }

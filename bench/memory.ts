@@ -27,22 +27,6 @@ async function child(
   return JSON.parse(stdout.trim().split('\n').at(-1) as string);
 }
 
-/** Peak RSS of the tiny pack's run up to the sampler, when the whole preset could not run on it. */
-async function tinyDetails(p: Pipeline, reps: number, base: number): Promise<Record<string, number>> {
-  if (!p.tinyToSampler) return {};
-  const { pipeline, targets } = p.tinyToSampler;
-  const bytes = await modelBytes(pipeline.pack);
-  const peaks: number[] = [];
-  for (let i = 0; i < reps; i++) peaks.push((await child('run', pipeline.pack, targets)).hwm);
-  const peak = summarize(peaks).median;
-  return {
-    tiny_to_sampler_peak_mib: round(peak / MIB),
-    tiny_model_mib: round(bytes.used / MIB),
-    tiny_to_sampler_ratio: round(peak / bytes.used),
-    tiny_to_sampler_above_baseline_over_model: round((peak - base) / bytes.used),
-  };
-}
-
 /**
  * Figure 5: peak RSS (VmHWM) of a child process that runs text-to-layers once (tiny pack) ÷ the bytes
  * of the model files it reads; beside it the same child stopped before running (the Node + ORT baseline).
@@ -57,7 +41,6 @@ export async function memoryFigure(p: Pipeline, reps: number): Promise<Figure> {
   }
   const peak = summarize(peaks).median;
   const base = summarize(bases).median;
-  const tiny = await tinyDetails(p, reps, base);
   return figure('memory', {
     value: summarize(peaks.map((b) => b / bytes.used)),
     details: {
@@ -66,19 +49,12 @@ export async function memoryFigure(p: Pipeline, reps: number): Promise<Figure> {
       model_mib: round(bytes.used / MIB),
       pack_mib_all_files: round(bytes.all / MIB),
       above_baseline_over_model: round((peak - base) / bytes.used),
-      ...tiny,
     },
     notes: [
       `${p.source}, ${STEPS} steps, CPU, one cold run per child process (node --import tsx bench/memory-child.ts run <pack>); VmHWM from /proc/self/status.`,
       'baseline: the same child loading the engine, node packs and the ORT binding, stopping before the run.',
       "model bytes: every file of the pack folder the generate task reads (external weight data included; not the manifest, the VAE encoder or other tasks' transformers).",
       'for a tiny pack the Node/V8/ORT baseline dominates: above_baseline_over_model is the figure that scales with the model.',
-      ...(p.tinyToSampler
-        ? [
-            `tiny_to_sampler_*: the same children on ${p.tinyToSampler.pipeline.pack}, run only up to the sampler (decoding fails there).`,
-          ]
-        : []),
     ],
-    ...(p.caveat ? { caveat: p.caveat } : {}),
   });
 }

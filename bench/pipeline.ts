@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ValueCache } from '../graph-engine/cache.ts';
@@ -14,8 +15,6 @@ import { loadPreset } from '../presets/index.ts';
 /** The preset figures 1, 2 and 5 run, on the tiny pack at 20 steps on CPU. */
 export const PRESET = 'text-to-layers';
 export const TINY_PACK = 'tiny-rgba';
-/** Used only when the preset fails on the tiny pack, so the figures still say something. */
-export const FALLBACK_PACK = 'demo-rgba';
 export const STEPS = 20;
 const COMPOSITE = 'bench-composite';
 
@@ -27,10 +26,6 @@ export interface Pipeline {
   pack: string;
   /** Which workflow this is, for the notes. */
   source: string;
-  /** Set when the figures could not be measured exactly as specified; every figure carries it. */
-  caveat?: string;
-  /** When the preset fails on the tiny pack: the tiny pack run up to the sampler, which does work. */
-  tinyToSampler?: { pipeline: Pipeline; targets: string[] };
 }
 
 /** text-to-layers as shipped, on the named pack, 20 steps, CPU only. */
@@ -42,27 +37,11 @@ export async function textToLayers(pack = TINY_PACK): Promise<Pipeline> {
   return { registry, workflow: configure(loaded.workflow, pack), pack, source: `preset ${PRESET} on ${pack}` };
 }
 
-/**
- * The pipeline on the tiny pack after one untimed run (session creation, JIT); if that run fails, the
- * same on the demo pack, with the failure kept as the caveat.
- */
+/** The pipeline on the tiny pack after one untimed run (session creation, JIT). */
 export async function warmPipeline(): Promise<Pipeline> {
   const tiny = await textToLayers(TINY_PACK);
-  try {
-    await runPipeline(tiny, tiny.workflow);
-    return tiny;
-  } catch (err) {
-    const why = (err as Error).message.split('\n')[0];
-    const demo = await textToLayers(FALLBACK_PACK);
-    await runPipeline(demo, demo.workflow);
-    const caveat = `measured on ${FALLBACK_PACK}: the preset fails on ${TINY_PACK} (${why})`;
-    const sampler = Object.keys(tiny.workflow.nodes).find(
-      (id) => tiny.workflow.nodes[id].type === 'layerflow.dit-sampler',
-    );
-    if (!sampler) return { ...demo, caveat };
-    await runPipeline(tiny, tiny.workflow, undefined, [sampler]);
-    return { ...demo, caveat, tinyToSampler: { pipeline: tiny, targets: [sampler] } };
-  }
+  await runPipeline(tiny, tiny.workflow);
+  return tiny;
 }
 
 /** The pack, 20 steps, seed fixed (so repetitions do the same work). */
@@ -139,8 +118,9 @@ export async function runPipeline(
   cache?: ValueCache,
   targets?: string[],
 ): Promise<TimedRun> {
-  const outDir = await mkdtemp(join(tmpdir(), 'lf-bench-run-'));
-  try {
+  // Run folders stay until the process exits: a later run's cached sinks link their files from them.
+  const outDir = await mkdtemp(join(await runsRoot(), 'run-'));
+  {
     const { workflow, seeds } = resolveSeeds(wf, p.registry);
     const start = performance.now();
     const { result } = await runJob(
@@ -152,7 +132,17 @@ export async function runPipeline(
       throw new Error(`${p.source} ${result.status}: ${result.error?.message ?? JSON.stringify(result.issues ?? [])}`);
     }
     return { ms, result };
-  } finally {
-    await rm(outDir, { recursive: true, force: true });
   }
+}
+
+let root: string | undefined;
+
+/** A temp folder for this process's run folders, removed when it exits. */
+async function runsRoot(): Promise<string> {
+  if (!root) {
+    const dir = await mkdtemp(join(tmpdir(), 'lf-bench-runs-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    root = dir;
+  }
+  return root;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './json.ts';
+import type { RunFiles } from './run-files.ts';
 
 /** What a node's cache key is made of; kept per node id so a re-run can say what changed. */
 export interface KeyIngredients {
@@ -29,6 +30,8 @@ export interface CacheEntry {
   /** What the node reported through ctx.report when it ran, so a cache hit still records it. */
   readonly facts: Readonly<Record<string, unknown>>;
   readonly bytes: number;
+  /** For a sink that writes run files: what it wrote, restored into a later run instead of running it. */
+  readonly files?: RunFiles;
 }
 
 export interface CacheStats {
@@ -74,11 +77,20 @@ export class ValueCache {
   }
 
   /** Stores a frozen entry, evicting the least recently used ones to stay within the bound. */
-  set(key: string, outputs: Record<string, unknown>, facts: Record<string, unknown>, bytes: number): CacheEntry {
+  set(
+    key: string,
+    outputs: Record<string, unknown>,
+    facts: Record<string, unknown>,
+    bytes: number,
+    files?: RunFiles,
+  ): CacheEntry {
     const entry: CacheEntry = Object.freeze({
       outputs: Object.freeze({ ...outputs }),
       facts: Object.freeze({ ...facts }),
       bytes,
+      ...(files
+        ? { files: Object.freeze({ dir: files.dir, paths: Object.freeze([...files.paths]) as string[] }) }
+        : {}),
     });
     this.delete(key);
     if (bytes > this.maxBytes) {

@@ -4,6 +4,7 @@ import { linksOf } from './graph.ts';
 import { canonicalJson } from './json.ts';
 import { type Emit, nodeContext } from './node-context.ts';
 import type { NodeRegistry } from './registry.ts';
+import { relocate, restoreFiles, snapshot, writtenFiles } from './run-files.ts';
 import { SEED_PARAM } from './seeds.ts';
 import type { NodeSpec } from './spec.ts';
 import type { Workflow } from './workflow.ts';
@@ -59,14 +60,16 @@ export async function runNode(state: JobState, id: string, spec: NodeSpec): Prom
   // A node that always runs gives its readers a fresh key, so they never reuse a stale result.
   state.keys.set(id, key ?? randomUUID());
   const hit = key === undefined ? undefined : state.cache?.get(key);
-  if (key !== undefined && hit) return takeCached(state, id, key, hit, ingredients);
-  const reason = whyRun(state, id, spec, ingredients);
+  if (key !== undefined && hit && (await takeCached(state, id, key, hit, ingredients))) return;
+  const reason = hit ? 'its earlier files are gone' : whyRun(state, id, spec, ingredients);
   state.emit({ type: 'node-started', nodeId: id, nodeType: spec.type, reason });
   const started = performance.now();
   const report = (facts: Record<string, unknown>) => {
     state.facts[id] = { ...state.facts[id], ...facts };
   };
   const ctx = nodeContext(id, { signal: state.signal, outDir: state.outDir, emit: state.emit, report });
+  const tracksFiles = spec.purity === 'sink' && key !== undefined && state.cache !== undefined;
+  const before = tracksFiles ? await snapshot(state.outDir) : undefined;
   let returned: Record<string, unknown>;
   try {
     returned = await spec.run(gatherInputs(state, id), params, ctx);
@@ -75,31 +78,46 @@ export async function runNode(state: JobState, id: string, spec: NodeSpec): Prom
     state.nodes[id] = { ms: performance.now() - started, cached: false, reason };
   }
   const outputs = declaredOutputs(id, spec, returned);
+  const files = before ? writtenFiles(state.outDir, before, await snapshot(state.outDir)) : undefined;
+  const bytes = outputBytes(state.registry, spec, outputs);
   const stored =
     key !== undefined && state.cache
-      ? state.cache.set(key, outputs, state.facts[id] ?? {}, outputBytes(state.registry, spec, outputs)).outputs
+      ? state.cache.set(key, outputs, state.facts[id] ?? {}, bytes, files).outputs
       : outputs;
   state.cache?.remember(id, ingredients);
   state.values.set(id, stored);
   state.emit({ type: 'node-finished', nodeId: id, ms: state.nodes[id].ms, cached: false });
 }
 
-function takeCached(state: JobState, id: string, key: string, hit: CacheEntry, ingredients: KeyIngredients): void {
+/** Takes a cache hit; false when it is a sink's whose files are gone, so the sink must run again. */
+async function takeCached(
+  state: JobState,
+  id: string,
+  key: string,
+  hit: CacheEntry,
+  ingredients: KeyIngredients,
+): Promise<boolean> {
+  if (hit.files && !(await restoreFiles(hit.files, state.outDir))) return false;
   state.cache?.remember(id, ingredients);
-  state.values.set(id, hit.outputs);
+  state.values.set(id, hit.files ? Object.freeze(relocate(hit.outputs, hit.files.dir, state.outDir)) : hit.outputs);
   if (Object.keys(hit.facts).length > 0) state.facts[id] = { ...hit.facts };
   state.nodes[id] = { ms: 0, cached: true, reason: 'cached' };
   state.emit({ type: 'node-cache-hit', nodeId: id, key });
   state.emit({ type: 'node-finished', nodeId: id, ms: 0, cached: true });
+  return true;
 }
 
-/** Sinks write outside and external nodes without a key read it unseen: both run every time. */
+/**
+ * Sinks act outside and external nodes without a key read it unseen: both run every time, except sinks
+ * whose whole effect is their run files (those are restored from the earlier run instead).
+ */
 function cacheable(spec: NodeSpec): boolean {
-  return spec.purity !== 'sink' && !(spec.purity === 'external' && !spec.externalKey);
+  if (spec.purity === 'sink') return spec.writesRunFiles === true;
+  return !(spec.purity === 'external' && !spec.externalKey);
 }
 
 function whyRun(state: JobState, id: string, spec: NodeSpec, ingredients: KeyIngredients): string {
-  if (spec.purity === 'sink') return 'sinks always run';
+  if (spec.purity === 'sink' && !spec.writesRunFiles) return 'sinks always run';
   if (!cacheable(spec)) return 'external node without a key always runs';
   return state.cache ? state.cache.whyRun(id, ingredients) : 'no cache';
 }

@@ -8,7 +8,7 @@ import type { PortType } from './ports.ts';
 
 /** pure: same inputs+params → same outputs (cached); seeded: pure given its resolved `seed` param;
  * external: reads the outside world (files, packs), cached under `externalKey`; sink: writes outside,
- * never cached, always runs when requested. */
+ * runs whenever requested unless it declares `writesRunFiles`. */
 export type Purity = 'pure' | 'seeded' | 'external' | 'sink';
 
 export interface InputPort {
@@ -73,6 +73,11 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
   params: P;
   /** Output types from input types (undefined = not connected / unknown) and params, without running. */
   infer?(inputs: Record<string, PortType | undefined>, params: z.infer<P>): InferResult;
+  /**
+   * For sinks whose only effect is files written under ctx.outDir (Save Video, Save Image): a later run
+   * with unchanged inputs and params gets those files linked into its own folder instead of running.
+   */
+  writesRunFiles?: boolean;
   /** For external nodes: a string that changes when what the node reads changes (file hash, mtime). */
   externalKey?(params: z.infer<P>): Promise<string>;
   run(inputs: Record<string, unknown>, params: z.infer<P>, ctx: RunContext): Promise<Record<string, unknown>>;

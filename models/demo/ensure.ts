@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../pack/atomic.ts';
 import { withLock } from '../tiny/lock.ts';
+import { sourceStamp } from '../tiny/source-stamp.ts';
 import { buildDemoPack, type DemoVariant } from './pack.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,7 +21,7 @@ export function demoPackDir(variant: DemoVariant): string {
  */
 export async function ensureDemoPack(variant: DemoVariant): Promise<string> {
   const dir = demoPackDir(variant);
-  const stamp = await sourceStamp();
+  const stamp = await sourceStamp(SOURCES, REPO_ROOT);
   const stampFile = `${dir}.source`;
   const current = async () => (await readFile(stampFile, 'utf8').catch(() => '')) === stamp;
   if (await current()) return dir;
@@ -32,21 +32,4 @@ export async function ensureDemoPack(variant: DemoVariant): Promise<string> {
     await writeFileAtomic(stampFile, stamp);
   });
   return dir;
-}
-
-/** sha256 over the generator's TypeScript sources (paths and contents), in sorted order. */
-async function sourceStamp(): Promise<string> {
-  const lists = await Promise.all(
-    SOURCES.map(async (s) => {
-      const entries = await readdir(join(REPO_ROOT, s), { recursive: true, withFileTypes: true }).catch(() => []);
-      return entries.filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => join(e.parentPath, e.name));
-    }),
-  );
-  const hash = createHash('sha256');
-  for (const file of lists.flat().sort()) {
-    hash.update(relative(REPO_ROOT, file));
-    hash.update('\0');
-    hash.update(await readFile(file));
-  }
-  return hash.digest('hex');
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { PackError } from './errors.ts';
 import { sha256File } from './hash.ts';
 import { HASH_CACHE_FILE, HashCache } from './hash-cache.ts';
-import { readManifest } from './manifest-file.ts';
+import { MANIFEST_FILE, readManifest } from './manifest-file.ts';
 import { readGraphInputs } from './onnx-inputs.ts';
 import type { FileRef, Manifest, PackConfig, PackFile, Task } from './schema.ts';
 import { transformerInputIssues } from './transformer-inputs.ts';
@@ -21,9 +21,43 @@ export interface ModelPack {
   warnings: string[];
 }
 
-/** Opens a pack folder, verifying the manifest, every file's size and hash, and the transformer inputs. */
+/** Packs this process verified, with the (size, mtime) of the manifest and every file it checked. */
+const opened = new Map<string, { pack: ModelPack; stamps: Map<string, string> }>();
+
+/** "size:mtime" of each path, or undefined when one is gone. */
+async function statStamps(paths: string[]): Promise<Map<string, string> | undefined> {
+  const stamps = new Map<string, string>();
+  for (const p of paths) {
+    const info = await stat(p).catch(() => undefined);
+    if (!info) return undefined;
+    stamps.set(p, `${info.size}:${info.mtimeMs}`);
+  }
+  return stamps;
+}
+
+function sameStamps(a: Map<string, string>, b: Map<string, string> | undefined): boolean {
+  return b !== undefined && a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}
+
+/**
+ * Opens a pack folder, verifying the manifest, every file's size and hash, and the transformer inputs.
+ * Re-opening an unchanged pack in the same process (every job opens its pack) only stats its files.
+ */
 export async function readPack(dir: string): Promise<ModelPack> {
   const root = resolve(dir);
+  const known = opened.get(root);
+  if (known && sameStamps(known.stamps, await statStamps([...known.stamps.keys()]))) return known.pack;
+  const pack = await verifyPack(root);
+  const paths = [
+    MANIFEST_FILE,
+    ...Object.values(pack.manifest.files).flatMap((f) => [f.path, ...(f.externalData ? [f.externalData.path] : [])]),
+  ].map((p) => resolve(root, p));
+  const stamps = await statStamps(paths);
+  if (stamps) opened.set(root, { pack: { ...pack, warnings: [] }, stamps });
+  return pack;
+}
+
+async function verifyPack(root: string): Promise<ModelPack> {
   const manifest = await readManifest(root);
   const cache = await HashCache.load(join(root, HASH_CACHE_FILE));
   const files: Record<string, ResolvedFile> = {};

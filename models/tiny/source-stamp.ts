@@ -15,9 +15,24 @@ const SOURCES = [
   'models/random.ts',
 ];
 
-/** sha256 over the generator's source files (paths and contents), in sorted order. */
-export async function sourceStamp(root = REPO_ROOT): Promise<string> {
-  const files = (await Promise.all(SOURCES.map((s) => listTs(join(root, s))))).flat().sort();
+const stamps = new Map<string, Promise<string>>();
+
+/**
+ * sha256 over a generator's TypeScript sources (paths and contents) in sorted order, computed once per
+ * process: the code this process runs cannot change under it, and a run opens its pack on every job.
+ */
+export function sourceStamp(sources: readonly string[] = SOURCES, root = REPO_ROOT): Promise<string> {
+  const key = JSON.stringify([root, sources]);
+  let stamp = stamps.get(key);
+  if (!stamp) {
+    stamp = computeStamp(sources, root);
+    stamps.set(key, stamp);
+  }
+  return stamp;
+}
+
+async function computeStamp(sources: readonly string[], root: string): Promise<string> {
+  const files = (await Promise.all(sources.map((s) => listTs(join(root, s))))).flat().sort();
   const hash = createHash('sha256');
   for (const f of files) {
     hash.update(relative(root, f));

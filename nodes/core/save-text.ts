@@ -11,6 +11,7 @@ export const saveText = defineNode({
   title: 'Save Text',
   docs: "Writes its input as text (JSON for anything but strings and numbers) into the run's output folder.",
   purity: 'sink',
+  writesRunFiles: true,
   inputs: { value: { type: { kind: ANY_KIND } } },
   outputs: {},
   params: z.object({

@@ -78,6 +78,7 @@ export const saveImage = defineNode({
   title: 'Save Image',
   docs: "Writes a PNG into the run's output folder: one **frame** of a video (RGBA when it has alpha), one PNG per layer of a layered video (in a folder named like the file), or a **contact sheet**: evenly spaced frames in a grid, one labelled row per layer, alpha layers over a checkerboard. The file name defaults to the node id.",
   purity: 'sink',
+  writesRunFiles: true,
   inputs: {
     video: { type: { kind: 'Video' }, optional: true },
     layers: { type: { kind: 'LayeredVideo' }, optional: true },

@@ -111,6 +111,7 @@ export const saveVideo = defineNode({
   title: 'Save Video',
   docs: "Writes a video, or every layer of a layered video, into the run's output folder: MP4 (H.264), WebM (VP9 with alpha), MOV (ProRes 4444 with alpha), a PNG sequence or a GIF. A connected **alpha** matte becomes the video's alpha channel, and the written file is checked to still have it. Layers go into a folder named like the file, one file per layer as they are (`foreground.webm`, `alpha.webm`, …); for a transparent foreground, save Split Layers' foreground with its alpha. The file name defaults to the node id. Files are written atomically.",
   purity: 'sink',
+  writesRunFiles: true,
   inputs: {
     video: { type: { kind: 'Video' }, optional: true, docs: 'A clip to save (or connect layers instead).' },
     alpha: { type: { kind: 'Video' }, optional: true, docs: "A matte of the video's size, saved as its alpha." },

@@ -176,7 +176,10 @@ test('undo and redo step through edits', { skip }, async () => {
   await c.node(save).waitFor({ state: 'detached' });
   await page.keyboard.press('Control+z');
   await c.node(save).waitFor();
-  assert.equal(await page.locator('.react-flow__edge').count(), 9);
+  // Edges are drawn a frame after their nodes: wait for all nine links to be back rather than count once.
+  await page.waitForFunction(() => document.querySelectorAll('.react-flow__edge').length === 9, undefined, {
+    timeout: 5000,
+  });
 });
 
 test('a running job can be cancelled', { skip }, async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -144,4 +144,51 @@ test('cache entries reject mutation and keys change with every ingredient', () =
   const keys = new Set([base, ...variants].map(cacheKey));
   assert.equal(keys.size, variants.length + 1);
   assert.equal(cacheKey({ ...base, params: { b: '"x"', a: '1' } }), cacheKey(base), 'key order does not matter');
+});
+
+test('a sink that only writes run files is not re-run: its files are linked into the new run folder', async () => {
+  const engine = toyEngine();
+  const cache = new ValueCache();
+  const doc = {
+    schemaVersion: 2,
+    nodes: {
+      a: { type: 'toy.num', typeVersion: 1, params: { value: 2.5 }, inputs: {} },
+      file: {
+        type: 'toy.save-file',
+        typeVersion: 1,
+        params: { name: 'a' },
+        inputs: { value: { node: 'a', output: 'value' } },
+      },
+    },
+  };
+  const wf = mustLoad(doc);
+  const run = async (w: Workflow, dir: string) => {
+    const events: EngineEvent[] = [];
+    const before = engine.runs.file ?? 0;
+    const result = await executeWorkflow(w, engine.registry, { cache, outDir: dir, onEvent: (e) => events.push(e) });
+    assert.equal(result.status, 'finished', JSON.stringify(result.error));
+    const started = events.find((e) => e.type === 'node-started' && e.nodeId === 'file');
+    return {
+      ran: (engine.runs.file ?? 0) > before,
+      reason: started?.type === 'node-started' ? started.reason : undefined,
+      path: (result.outputs.file as { path: string }).path,
+    };
+  };
+  const [one, two, three] = ['one', 'two', 'three'].map((d) => join(outDir, 'files', d));
+
+  assert.equal((await run(wf, one)).ran, true);
+  const again = await run(wf, two);
+  assert.equal(again.ran, false, 'unchanged inputs: the sink is a cache hit');
+  assert.equal(again.path, join(two, 'saved', 'a.txt'), 'its output names the new run folder');
+  assert.equal(await readFile(again.path, 'utf8'), '2.5');
+
+  const changed = await run(withParam(wf, 'a', 'value', 4), three);
+  assert.equal(changed.ran, true, 'a changed input re-runs it');
+  assert.equal(await readFile(join(three, 'saved', 'a.txt'), 'utf8'), '4');
+
+  await rm(join(one, 'saved', 'a.txt'));
+  const gone = await run(wf, join(outDir, 'files', 'four'));
+  assert.equal(gone.ran, true);
+  assert.equal(gone.reason, 'its earlier files are gone');
+  assert.equal(await readFile(gone.path, 'utf8'), '2.5');
 });

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PortKindRegistry, type PortType } from '../../graph-engine/ports.ts';
@@ -210,6 +210,23 @@ function toyNodes(runs: RunCounts): NodeSpec[] {
         await writeFile(join(ctx.outDir, `${p.name}.txt`), String(i.value));
         ctx.log.info(`saved ${p.name}`);
         return {};
+      },
+    }),
+    defineNode({
+      ...base,
+      type: 'toy.save-file',
+      title: 'Save file',
+      purity: 'sink',
+      writesRunFiles: true,
+      inputs: { value: { type: { kind: 'Any' } } },
+      outputs: { path: { type: { kind: 'Text' } } },
+      params: z.object({ name: z.string().default('out') }),
+      run: async (i, p, ctx) => {
+        count(runs, ctx.nodeId);
+        const path = join(ctx.outDir, 'saved', `${p.name}.txt`);
+        await mkdir(join(ctx.outDir, 'saved'), { recursive: true });
+        await writeFile(path, String(i.value));
+        return { path };
       },
     }),
   ];

@@ -101,6 +101,16 @@ describe('model pack write/read', () => {
     await refused(dir, 'hash-mismatch', file);
   });
 
+  it('re-opens an unchanged pack from memory, and checks it again once a file is gone', async () => {
+    const dir = await freshPack();
+    await readPack(dir);
+    const [a, b] = [await readPack(dir), await readPack(dir)];
+    assert.equal(a, b, 'the same verified pack, not a second verification');
+    const file = join(dir, 'layer-embedder.safetensors');
+    await rm(file);
+    await refused(dir, 'file-missing', file);
+  });
+
   it('reuses verified hashes for files whose size and mtime did not change', async () => {
     const dir = await freshPack();
     const file = join(dir, 'layer-embedder.safetensors');

@@ -56,7 +56,7 @@ function goatWorkflow(maskFrames = 2): Workflow {
   return loaded.workflow;
 }
 
-test('engine: load → composite → save and preview; the manifest lists the file; loaders come from the cache', async () => {
+test('engine: load → composite → save and preview; the manifest lists the file; a re-run takes all but the preview from the cache', async () => {
   const registry = mediaRegistry();
   assert.deepEqual(
     registry.list().map((s) => s.type),
@@ -91,7 +91,14 @@ test('engine: load → composite → save and preview; the manifest lists the fi
   const cached = Object.entries(again.result.nodes)
     .filter(([, n]) => n.cached)
     .map(([id]) => id);
-  assert.deepEqual(cached.sort(), ['bg', 'comp', 'fg', 'mask']);
+  // The save node too: its video is linked from run1 rather than encoded again; the preview still runs.
+  assert.deepEqual(cached.sort(), ['bg', 'comp', 'fg', 'mask', 'save']);
+  assert.deepEqual(
+    again.manifest.files.map((f) => f.path),
+    ['save.mp4'],
+  );
+  assert.equal(again.manifest.files[0].bytes, manifest.files[0].bytes);
+  assert.deepEqual(again.manifest.facts.save, manifest.facts.save, 'the cached save keeps its facts');
 });
 
 test('engine: a frame-count mismatch fails the composite, naming the node and its inputs', async () => {
