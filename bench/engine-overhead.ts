@@ -18,7 +18,9 @@ async function overheadRuns(p: Pipeline, reps: number, targets?: string[]) {
   const walls: number[] = [];
   const orts: number[] = [];
   const calls: number[] = [];
+  const sinks: number[] = [];
   const perNode = new Map<string, number>();
+  const isSink = (id: string) => p.registry.get(p.workflow.nodes[id].type)?.purity === 'sink';
   for (let i = 0; i < reps; i++) {
     resetOrtRunStats();
     const { ms, result } = await runPipeline(p, p.workflow, new ValueCache(), targets);
@@ -26,9 +28,14 @@ async function overheadRuns(p: Pipeline, reps: number, targets?: string[]) {
     walls.push(ms);
     orts.push(ort.ms);
     calls.push(ort.calls);
-    for (const [id, run] of Object.entries(result.nodes)) perNode.set(id, (perNode.get(id) ?? 0) + run.ms);
+    let sinkMs = 0;
+    for (const [id, run] of Object.entries(result.nodes)) {
+      perNode.set(id, (perNode.get(id) ?? 0) + run.ms);
+      if (isSink(id)) sinkMs += run.ms;
+    }
+    sinks.push(sinkMs);
   }
-  return { walls, orts, calls, perNode };
+  return { walls, orts, calls, sinks, perNode };
 }
 
 /**
@@ -37,7 +44,7 @@ async function overheadRuns(p: Pipeline, reps: number, targets?: string[]) {
  * fresh cache, so every node runs: what is left over is the engine, the nodes' own JavaScript and I/O.
  */
 export async function engineOverheadFigure(p: Pipeline, reps: number): Promise<Figure> {
-  const { walls, orts, calls, perNode } = await overheadRuns(p, reps);
+  const { walls, orts, calls, sinks, perNode } = await overheadRuns(p, reps);
   const wall = summarize(walls).median;
   const ort = summarize(orts).median;
   return figure('engine-overhead', {
@@ -49,11 +56,14 @@ export async function engineOverheadFigure(p: Pipeline, reps: number): Promise<F
       ort_calls: summarize(calls).median,
       outside_ort_ms_per_ort_call: round((wall - ort) / summarize(calls).median),
       slowest_nodes: slowestNodes(perNode, reps, p.workflow),
+      save_nodes_ms: round(summarize(sinks).median),
+      without_saving_ratio: round(summarize(walls.map((w, i) => (w - sinks[i]) / orts[i])).median),
     },
     notes: [
       `${p.source}, ${STEPS} steps, CPU provider; run with graph-engine/run-job.ts (as the CLI), manifest and outputs written to a temp folder.`,
       'sessions warm (one untimed run first); each timed run starts from an empty cache so every node runs.',
       'ORT time is ortRunStats() of models/session/run.ts: the awaited session.run() calls only (not tensor conversion around them).',
+      'save_nodes_ms: the Save Video / Save Image nodes (ffmpeg encoding of 4 videos, PNG contact sheet); without_saving_ratio = (wall − save nodes) ÷ ORT, the engine and compute nodes alone.',
     ],
   });
 }

@@ -51,7 +51,7 @@ function canvas(fg: Frames, bg: Frames | undefined, color: number[] | undefined)
   if (bg && color) throw new MediaError('invalid-frames', 'give either bg or color, not both', { input: 'bg' });
   if (bg) {
     sameClip(checkFrames(bg, 'bg'), fg, 'bg', 'fg', false);
-    return { ...bg, data: Float32Array.from(bg.data) };
+    return { ...bg, data: bg.data.slice() }; // a memcpy; Float32Array.from walks an iterator
   }
   if (!color)
     throw new MediaError('invalid-frames', 'composite needs a bg clip or a background color', { input: 'bg' });
