@@ -1,4 +1,9 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { OUTPUT_SCHEME } from '../api/output-url.ts';
+import { defaultDataDir, studioPaths } from '../api/studio-paths.ts';
+import { outputFileFor } from './output-protocol.ts';
 
 /**
  * The Electron main process: one locked-down window and a relay between its IPC messages and the
@@ -40,6 +45,11 @@ interface ElectronMain {
       setPermissionRequestHandler(handler: (wc: unknown, permission: string, cb: (ok: boolean) => void) => void): void;
     };
   };
+  protocol: {
+    registerSchemesAsPrivileged(schemes: { scheme: string; privileges: Record<string, boolean> }[]): void;
+    handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
+  };
+  net: { fetch(url: string): Promise<Response> };
   utilityProcess: {
     fork(
       path: string,
@@ -58,16 +68,32 @@ const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: file:",
-  "media-src 'self' file: blob:",
-  "connect-src 'self'",
+  "img-src 'self' data: blob: layerflow:",
+  "media-src 'self' blob: layerflow:",
+  "connect-src 'self' layerflow:",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
 
-const { app, BrowserWindow, ipcMain, session, utilityProcess } = (await import('electron' as string)) as ElectronMain;
+const { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess } = (await import(
+  'electron' as string
+)) as ElectronMain;
+
+// Run outputs (videos, PNGs, manifests) reach the file:// page on this scheme; it must be declared
+// privileged before the app is ready so <video> can stream from it and fetch() can read it.
+protocol.registerSchemesAsPrivileged([
+  { scheme: OUTPUT_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
+
+/** Serves `layerflow://files/<job>/<path>` from the engine's output folder, and nothing outside it. */
+async function serveOutput(request: Request): Promise<Response> {
+  const file = outputFileFor(request.url, studioPaths(defaultDataDir()).outputs);
+  const found = file && (await stat(file).catch(() => undefined))?.isFile();
+  if (!file || !found) return new Response('not found', { status: 404 });
+  return net.fetch(pathToFileURL(file).href);
+}
 
 async function createWindow(): Promise<void> {
   const engine = utilityProcess.fork(join(here, 'engine-process.mjs'), [], {
@@ -117,6 +143,7 @@ async function createWindow(): Promise<void> {
 }
 
 await app.whenReady();
+protocol.handle(OUTPUT_SCHEME, serveOutput);
 // file:// pages get the CSP from index.html's meta tag; this header covers anything else loaded.
 session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
   callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } }),

@@ -1,4 +1,5 @@
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCLink, wsLink } from '@trpc/client';
+import { outputUrl } from '../api/output-url.ts';
 import type { AppRouter } from '../api/router.ts';
 import { type IpcBridge, ipcLink } from './ipc-link.ts';
 
@@ -15,9 +16,9 @@ export const token =
   new URLSearchParams(location.search).get('token') ??
   '';
 
-/** A URL for a served output file, with the token the server asks for. */
+/** A URL for an output file: served with the token in a browser, on the app's own scheme in Electron. */
 export function fileUrl(url: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+  return outputUrl(url, { desktop: window.layerflowIpc !== undefined, token });
 }
 
 function serverLinks(): TRPCLink<AppRouter>[] {

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 /**
  * A stand-in for the `electron` module, bundled into electron/main.ts by shell.test.ts: it records what
@@ -45,7 +47,9 @@ type PermissionHandler = (wc: unknown, permission: string, callback: (granted: b
 
 class FakeApp extends EventEmitter {
   quitCalls = 0;
+  ready = false;
   whenReady(): Promise<void> {
+    this.ready = true;
     return Promise.resolve();
   }
   quit(): void {
@@ -87,6 +91,26 @@ export const session = {
   },
 };
 
+/** Privileged schemes and protocol handlers, with whether the app was ready when each was registered. */
+const protocols = {
+  privileged: [] as { scheme: string; privileges: Record<string, boolean>; afterReady: boolean }[],
+  handlers: new Map<string, (request: Request) => Response | Promise<Response>>(),
+};
+export const protocol = {
+  registerSchemesAsPrivileged(schemes: { scheme: string; privileges: Record<string, boolean> }[]): void {
+    for (const s of schemes) protocols.privileged.push({ ...s, afterReady: app.ready });
+  },
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void {
+    protocols.handlers.set(scheme, handler);
+  },
+};
+/** net.fetch of a file:// URL: the file's bytes, as Electron answers it. */
+export const net = {
+  async fetch(url: string): Promise<Response> {
+    return new Response(await readFile(fileURLToPath(url)));
+  },
+};
+
 export const utilityProcess = {
   fork(path: string, args?: string[], options?: Record<string, unknown>): FakeUtilityProcess {
     const child = new FakeUtilityProcess(path, args, options);
@@ -97,6 +121,6 @@ export const utilityProcess = {
 
 // The test makes its extra senders here, so it need not load this module (and a second record) itself.
 const newWebContents = (id: number) => new FakeWebContents(id);
-const state = { app, ipcMain, windows, forks, hooks, newWebContents };
+const state = { app, ipcMain, windows, forks, hooks, protocols, newWebContents };
 export type FakeElectronState = typeof state;
 (globalThis as { __fakeElectron?: FakeElectronState }).__fakeElectron = state;

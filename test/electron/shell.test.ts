@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,6 +17,11 @@ let fake: FakeElectronState;
 
 before(async () => {
   outdir = await mkdtemp(join(tmpdir(), 'layerflow-shell-'));
+  // The data folder the app's output scheme serves from (electron/start.ts sets it for the real app).
+  process.env.LAYERFLOW_DATA = join(outdir, 'data');
+  await mkdir(join(outdir, 'data', 'jobs', 'outputs', 'job-1'), { recursive: true });
+  await writeFile(join(outdir, 'data', 'jobs', 'outputs', 'job-1', 'blend.mp4'), 'video bytes');
+  await writeFile(join(outdir, 'data', 'secret.txt'), 'secret');
   await build({
     entryPoints: [join(root, 'electron', 'main.ts')],
     bundle: true,
@@ -168,4 +173,34 @@ function assertStrictCsp(csp: Map<string, string[]>): void {
   for (const bad of ["'unsafe-eval'", "'unsafe-inline'", '*', 'http:', 'https:', 'data:']) {
     assert.equal(scripts.includes(bad), false, `script-src allows ${bad}`);
   }
+  // Outputs play from the app's own scheme; nothing may load from arbitrary file:// paths.
+  for (const d of ['media-src', 'img-src', 'connect-src']) {
+    assert.ok(csp.get(d)?.includes('layerflow:'), `${d} allows layerflow:`);
+    assert.equal(csp.get(d)?.includes('file:'), false, `${d} allows file:`);
+  }
 }
+
+test('run outputs are served on a privileged layerflow: scheme, from the output folder only', async () => {
+  const scheme = fake.protocols.privileged.find((p) => p.scheme === 'layerflow');
+  assert.ok(scheme, 'layerflow: is registered');
+  assert.equal(scheme.afterReady, false, 'registered before the app is ready, as Electron requires');
+  assert.equal(scheme.privileges.stream && scheme.privileges.supportFetchAPI && scheme.privileges.secure, true);
+  const handle = fake.protocols.handlers.get('layerflow');
+  assert.ok(handle, 'no handler for layerflow:');
+  const get = async (url: string) => {
+    const r = await handle(new Request(url));
+    return { status: r.status, text: await r.text() };
+  };
+  assert.deepEqual(await get('layerflow://files/job-1/blend.mp4'), { status: 200, text: 'video bytes' });
+  assert.equal((await get('layerflow://files/job-1/missing.mp4')).status, 404);
+  for (const url of [
+    'layerflow://files/job-1/..%2F..%2F..%2Fsecret.txt',
+    'layerflow://files/..%2F..%2Fsecret.txt/x',
+    'layerflow://files/job-1/%2e%2e/%2e%2e/%2e%2e/secret.txt',
+    'layerflow://other/job-1/blend.mp4',
+  ]) {
+    const r = await get(url);
+    assert.equal(r.status, 404, url);
+    assert.ok(!r.text.includes('secret'), url);
+  }
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { outputUrl } from '../../api/output-url.ts';
 import type { Catalogue, NodeInfo, WorkflowDoc } from '../../api/schemas.ts';
 import { loadWorkflow } from '../../graph-engine/workflow.ts';
 import { autosave, restore } from '../../renderer/model/autosave.ts';
@@ -205,4 +206,10 @@ test('nodes a file gives no position are placed in columns by depth; placed ones
     ],
   );
   assert.equal(placeUnplaced(placed), placed);
+});
+
+test('output file URLs carry the token in a browser and use the app scheme in Electron', () => {
+  assert.equal(outputUrl('/files/j1/a b.mp4', { desktop: false, token: 't&1' }), '/files/j1/a b.mp4?token=t%261');
+  assert.equal(outputUrl('/files/j1/x.png?v=2', { desktop: false, token: 't' }), '/files/j1/x.png?v=2&token=t');
+  assert.equal(outputUrl('/files/j1/x.png', { desktop: true, token: 't' }), 'layerflow://files/j1/x.png');
 });
