@@ -67,7 +67,10 @@ async function createSession(file: string, plan: ProviderPlan): Promise<ManagedS
   const fallbacks: DeviceReport['fallbacks'] = [];
   for (const provider of plan.order) {
     try {
-      const session = await ort.InferenceSession.create(file, { executionProviders: [provider] });
+      const session = await ort.InferenceSession.create(file, {
+        executionProviders: [provider],
+        enableCpuMemArena: false,
+      });
       lastDevice = { provider, reason: reasonFor(provider, plan, fallbacks), fallbacks };
       return { path: file, provider, ort: session, stats: { calls: 0, ms: 0 } };
     } catch (err) {
