@@ -21,8 +21,11 @@ export interface ProviderPlan {
   skipped: { provider: string; reason: string }[];
 }
 
-/** Order tried when nobody asks: GPU first; tensorrt only when asked (it builds engines for minutes). */
-const AUTO_ORDER = ['cuda', 'webgpu'];
+/**
+ * Order tried when nobody asks: GPU first; tensorrt only when asked (it builds engines for minutes). dml
+ * (Windows) and coreml (macOS) ship only in those platforms' builds and are passed over elsewhere.
+ */
+const AUTO_ORDER = ['cuda', 'webgpu', 'dml', 'coreml'];
 
 /**
  * Which execution providers to try, in order. An explicit request is honoured as given (unknown names
@@ -34,6 +37,7 @@ export function chooseProviders(facts: ProviderFacts, requested?: string[]): Pro
   const skipped: ProviderPlan['skipped'] = [];
   const order: string[] = [];
   for (const p of requested ?? AUTO_ORDER) {
+    if (!requested && !known.has(p)) continue; // another platform's provider: nothing to report
     const why = known.has(p)
       ? requested
         ? undefined
@@ -51,7 +55,7 @@ function autoSkipReason(p: string, facts: ProviderFacts): string | undefined {
   if (!bundled && !facts.installed.includes(p))
     return `${p} add-on not installed (see models/session/sessions.ts for the install command)`;
   if ((p === 'cuda' || p === 'tensorrt') && !facts.nvidiaGpu) return 'no NVIDIA driver found';
-  if (p === 'webgpu' && !facts.gpuAdapter) return 'no GPU adapter found';
+  if ((p === 'webgpu' || p === 'dml') && !facts.gpuAdapter) return 'no GPU adapter found';
   return undefined;
 }
 

@@ -71,6 +71,13 @@ describe('provider chooser', () => {
     assert.match(plan.skipped[0].reason, /NVIDIA driver/);
   });
 
+  it('on Windows and macOS builds, tries DirectML and CoreML after WebGPU', () => {
+    const windows = { ...gpuless, gpuAdapter: true, backends: [...gpuless.backends, { name: 'dml', bundled: true }] };
+    assert.deepEqual(chooseProviders(windows).order, ['webgpu', 'dml', 'cpu']);
+    const mac = { ...gpuless, backends: [...gpuless.backends, { name: 'coreml', bundled: true }] };
+    assert.deepEqual(chooseProviders(mac).order, ['coreml', 'cpu']);
+  });
+
   it('tries what was asked for, drops unknown names, and always ends with cpu', () => {
     assert.deepEqual(chooseProviders(gpuless, ['webgpu']).order, ['webgpu', 'cpu']);
     const plan = chooseProviders(gpuless, ['dml', 'cpu', 'tensorrt']);
