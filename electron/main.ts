@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { OUTPUT_SCHEME } from '../api/output-url.ts';
 import { defaultDataDir, studioPaths } from '../api/studio-paths.ts';
+import { fileResponse } from './file-response.ts';
 import { outputFileFor } from './output-protocol.ts';
 
 /**
@@ -49,7 +48,6 @@ interface ElectronMain {
     registerSchemesAsPrivileged(schemes: { scheme: string; privileges: Record<string, boolean> }[]): void;
     handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
   };
-  net: { fetch(url: string): Promise<Response> };
   utilityProcess: {
     fork(
       path: string,
@@ -77,7 +75,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess } = (await import(
+const { app, BrowserWindow, ipcMain, protocol, session, utilityProcess } = (await import(
   'electron' as string
 )) as ElectronMain;
 
@@ -90,9 +88,7 @@ protocol.registerSchemesAsPrivileged([
 /** Serves `layerflow://files/<job>/<path>` from the engine's output folder, and nothing outside it. */
 async function serveOutput(request: Request): Promise<Response> {
   const file = outputFileFor(request.url, studioPaths(defaultDataDir()).outputs);
-  const found = file && (await stat(file).catch(() => undefined))?.isFile();
-  if (!file || !found) return new Response('not found', { status: 404 });
-  return net.fetch(pathToFileURL(file).href);
+  return file ? fileResponse(file, request) : new Response('not found', { status: 404 });
 }
 
 async function createWindow(): Promise<void> {

@@ -1,6 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 
 /**
  * A stand-in for the `electron` module, bundled into electron/main.ts by shell.test.ts: it records what
@@ -102,12 +100,6 @@ export const protocol = {
   },
   handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void {
     protocols.handlers.set(scheme, handler);
-  },
-};
-/** net.fetch of a file:// URL: the file's bytes, as Electron answers it. */
-export const net = {
-  async fetch(url: string): Promise<Response> {
-    return new Response(await readFile(fileURLToPath(url)));
   },
 };
 

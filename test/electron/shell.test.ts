@@ -197,10 +197,23 @@ test('run outputs are served on a privileged layerflow: scheme, from the output 
     'layerflow://files/job-1/..%2F..%2F..%2Fsecret.txt',
     'layerflow://files/..%2F..%2Fsecret.txt/x',
     'layerflow://files/job-1/%2e%2e/%2e%2e/%2e%2e/secret.txt',
+    'layerflow://files/../secret.txt',
+    'layerflow://files/job-1/..%5C..%5Csecret.txt',
+    `layerflow://files/job-1/${encodeURIComponent(join(outdir, 'data', 'secret.txt'))}`,
     'layerflow://other/job-1/blend.mp4',
   ]) {
     const r = await get(url);
     assert.equal(r.status, 404, url);
     assert.ok(!r.text.includes('secret'), url);
   }
+});
+
+test('a video on the layerflow: scheme answers a Range request with 206 so it can seek', async () => {
+  const handle = fake.protocols.handlers.get('layerflow');
+  assert.ok(handle, 'no handler for layerflow:');
+  const r = await handle(new Request('layerflow://files/job-1/blend.mp4', { headers: { range: 'bytes=2-6' } }));
+  assert.equal(r.status, 206);
+  assert.equal(r.headers.get('content-type'), 'video/mp4');
+  assert.equal(r.headers.get('content-range'), 'bytes 2-6/11');
+  assert.equal(await r.text(), 'deo b');
 });
