@@ -113,7 +113,7 @@ function selfAttention(ctx: BlockContext, x: string, i: number): string {
       const perHead = reshape(g, y, [0, 0, heads, headDim]);
       const normed = layerNorm(g, perHead, {
         width: headDim,
-        eps: c.layernorm_eps,
+        eps: c.qk_layernorm_eps,
         scale: w.optional(`${ADALN}.${list}.${i}.weight`),
         bias: w.optional(`${ADALN}.${list}.${i}.bias`),
         dtype: ctx.dtype,

@@ -2,15 +2,17 @@ import { GraphBuilder } from '../onnx/graph.ts';
 import { cast, type FloatType, scalar } from '../onnx/nn.ts';
 import { type BlockContext, ditBlock } from './block.ts';
 import { condFramesFor, type DitConfig, ditDims, type FrameRange } from './config.ts';
-import { cutFrames, embedTokens, spliceFrames, timeConditioning } from './embed.ts';
-import { finalLayer } from './final.ts';
+import { broadcastBatch, cutFrames, embedTokens, spliceFrames, timeConditioning } from './embed.ts';
+import { finalLayer, finalLayerNorm } from './final.ts';
 import type { LoraParts } from './lora.ts';
 import { ditWeightShapes, WeightTable } from './weights.ts';
 
 export interface BuildDitOptions {
-  /** 0: no condition; 1-3: the reference task_idx whose `cond_input` is spliced in (config cond_splice). */
+  /** The reference task_idx: 1-3 splice `cond_input` where dit_video_concat[_rgb].py does (condFramesFor). */
   task?: 0 | 1 | 2 | 3;
-  /** Overrides the splice range, e.g. decomposition's appended blend frames (reference task_idx 0 + cond_input). */
+  /** Task 0 with `cond_input` (decomposition: the reference appends the condition). */
+  conditioned?: boolean;
+  /** Overrides the splice range (packs whose layer clips are not the released 4 latent frames). */
   condFrames?: FrameRange;
   /** Weight and compute type; graph inputs and output stay float32. */
   dtype?: FloatType;
@@ -31,7 +33,8 @@ export function buildDit(
 ): GraphBuilder {
   const dtype = opts.dtype ?? 'float32';
   const { frames } = ditDims(config);
-  const range = opts.condFrames ?? (opts.task ? condFramesFor(config, opts.task) : undefined);
+  const task = opts.task ?? 0;
+  const range = opts.condFrames ?? (task || opts.conditioned ? condFramesFor(config, task) : undefined);
   const condCount = range ? range[1] - range[0] : 0;
   const g = new GraphBuilder('layerflow_dit');
   const latent = (n: number) => ['batch', n, config.in_channels, config.latent_height, config.latent_width];
@@ -42,7 +45,9 @@ export function buildDit(
   const context = toCompute(g.input('context', 'float32', ['batch', config.text_length, config.text_hidden_size]));
   const motion = toCompute(g.input('motion_scale', 'float32', [1]));
   const content = toCompute(g.input('content_scale', 'float32', [1]));
-  const video = range ? spliceFrames(g, x, toCompute(g.input('cond_input', 'float32', latent(condCount))), range) : x;
+  // The reference repeats a batch-1 condition to the CFG batch (forward(): cond_input.repeat(2, …)).
+  const cond = () => broadcastBatch(g, toCompute(g.input('cond_input', 'float32', latent(condCount))), x);
+  const video = range ? spliceFrames(g, x, cond(), range) : x;
 
   const w = new WeightTable(g, weights, ditWeightShapes(config), dtype);
   const { lora_alpha, motion_r, spatial_r } = config.lora;
@@ -60,6 +65,7 @@ export function buildDit(
   };
   let h = embedTokens(g, w, config, video, context, dtype);
   for (let i = 0; i < config.num_layers; i++) h = ditBlock(ctx, h, i);
+  if (config.use_final_layernorm) h = finalLayerNorm(ctx, h);
   let out = finalLayer(ctx, h);
   if (range) out = cutFrames(g, out, range);
   if (dtype !== 'float32') out = cast(g, out, 'float32');

@@ -32,6 +32,13 @@ export function cutFrames(g: GraphBuilder, out: string, range: FrameRange): stri
   return concat(g, parts, 1);
 }
 
+/** `cond` [1 or B, …] expanded to x's batch B (Expand broadcasts a batch of 1, keeps a batch of B). */
+export function broadcastBatch(g: GraphBuilder, cond: string, x: string): string {
+  const batch = g.op('Slice', [g.op('Shape', [x]), g.ints([0]), g.ints([1])]);
+  const rest = g.op('Slice', [g.op('Shape', [cond]), g.ints([1]), g.ints([END])]);
+  return g.op('Expand', [cond, concat(g, [batch, rest], 0)]);
+}
+
 /**
  * Text then video tokens [B, text + F·gh·gw, D] with positions added (ImagePatchEmbeddingMixin_layer:
  * per-frame Conv2d patches in (t, h, w) order, text_proj on the T5 features; Basic3DPositionEmbeddingMixin).
@@ -58,23 +65,25 @@ export function embedTokens(
 }
 
 /**
- * [text + video, D]: the position table (the checkpoint's `pos_embedding`, else recomputed) plus the
- * learnable layer embedding on the text rows: txt_embedder = Linear(1→D) then nn.LayerNorm (eps 1e-5) of
- * each token's prompt index (Basic3DPositionEmbeddingMixin.position_embedding_forward). As the reference,
- * a one-frame sequence gets no layer embedding.
+ * [text + video, D]: the first text + video rows of the position table (the checkpoint's `pos_embedding`,
+ * which may hold more frames than a call uses, else recomputed), plus the layer embedding on the text rows
+ * where the DiT has a layer embedder: txt_embedder = Linear(1→D) then nn.LayerNorm of each token's prompt
+ * index (Basic3DPositionEmbeddingMixin.position_embedding_forward). As the reference, a one-frame
+ * sequence gets no layer embedding.
  */
 function positions(g: GraphBuilder, w: WeightTable, c: DitConfig, dtype: FloatType): string {
-  const { frames, videoTokens, hidden } = ditDims(c);
+  const { frames, posFrames, gridH, gridW, hidden } = ditDims(c);
+  const rows = c.text_length + frames * gridH * gridW;
   const stored = w.supplied(POS_TABLE)
     ? w.get(POS_TABLE)
-    : floats(g, positionTable(c), [1, c.text_length + videoTokens, hidden], dtype);
-  const table = reshape(g, stored, [-1, hidden]);
-  if (frames === 1) return table;
+    : floats(g, positionTable(c), [1, c.text_length + posFrames * gridH * gridW, hidden], dtype);
+  const table = sliceAxis(g, reshape(g, stored, [-1, hidden]), 0, 0, rows);
+  if (frames === 1 || !c.learnable_txt_embed) return table;
   const index = floats(g, textLayerIndices(c), [c.text_length, 1], dtype);
   const projected = linear(g, index, w.get(`${POS}.txt_embedder.0.weight`), w.get(`${POS}.txt_embedder.0.bias`));
   const layer = layerNorm(g, projected, {
     width: hidden,
-    eps: 1e-5,
+    eps: c.txt_embedder_layernorm_eps,
     scale: w.get(`${POS}.txt_embedder.1.weight`),
     bias: w.get(`${POS}.txt_embedder.1.bias`),
     dtype,

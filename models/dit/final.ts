@@ -1,7 +1,19 @@
 import { layerNorm, linear, reshape, sliceAxis, transpose } from '../onnx/nn.ts';
 import { type BlockContext, modulate, modulationChunks } from './block.ts';
 import { ditDims } from './config.ts';
-import { FINAL } from './weights.ts';
+import { FINAL, FINAL_LN } from './weights.ts';
+
+/** SAT BaseTransformer's final_layernorm over the whole sequence after the last block (use_final_layernorm). */
+export function finalLayerNorm(ctx: BlockContext, h: string): string {
+  const { g, w, c } = ctx;
+  return layerNorm(g, h, {
+    width: c.hidden_size,
+    eps: c.final_layernorm_eps,
+    scale: w.optional(`${FINAL_LN}.weight`),
+    bias: w.optional(`${FINAL_LN}.bias`),
+    dtype: ctx.dtype,
+  });
+}
 
 /**
  * Video tokens → latent frames [B, F, C_out, H, W] (FinalLayerMixin.final_forward: adaLN shift then
@@ -15,7 +27,7 @@ export function finalLayer(ctx: BlockContext, h: string): string {
   const [shift, scale] = modulationChunks(ctx, `${FINAL}.adaLN_modulation.1`, 2);
   const normed = layerNorm(g, video, {
     width: c.hidden_size,
-    eps: c.layernorm_eps,
+    eps: c.final_layer_norm_eps,
     scale: w.optional(`${FINAL}.norm_final.weight`),
     bias: w.optional(`${FINAL}.norm_final.bias`),
     dtype: ctx.dtype,

@@ -26,7 +26,7 @@ function grid(n: number, interpolation: number): Float64Array {
  * an embedding of the *column* (w) coordinate then the *row* (h) one (its meshgrid puts w first).
  */
 export function videoPositionEmbedding(c: DitConfig): Float32Array {
-  const { frames, gridH, gridW, hidden } = ditDims(c);
+  const { posFrames: frames, gridH, gridW, hidden } = ditDims(c);
   const temporal = hidden / 4;
   const spatialHalf = ((hidden / 4) * 3) / 2;
   const hw = gridH * gridW;
@@ -50,7 +50,7 @@ export function videoPositionEmbedding(c: DitConfig): Float32Array {
   return out;
 }
 
-/** The reference's constructed position table [1, text + video, D]: zero text rows, then the 3D sin-cos rows. */
+/** The reference's constructed position table [1, text + pos_frames video rows, D]: zero text rows, then 3D sin-cos. */
 export function positionTable(c: DitConfig): Float32Array {
   const video = videoPositionEmbedding(c);
   const out = new Float32Array(c.text_length * c.hidden_size + video.length);

@@ -10,6 +10,7 @@ export const ADALN = 'mixins.adaln_layer';
 export const POS = 'mixins.pos_embed';
 export const PATCH = 'mixins.patch_embed';
 export const FINAL = 'mixins.final_layer';
+export const FINAL_LN = 'transformer.final_layernorm';
 
 /** q, k, v are three LoRA partitions of query_key_value (sat SelfAttention stride 3); dense is one. */
 export const LORA_PARTITIONS = { 'attention.query_key_value': 3, 'attention.dense': 1 } as const;
@@ -35,13 +36,16 @@ export function ditWeightShapes(c: DitConfig): Map<string, number[]> {
     shapes.set(`${name}.weight`, [width]);
     shapes.set(`${name}.bias`, [width]);
   };
+  const { posFrames, gridH, gridW } = ditDims(c);
   linear('time_embed.0', t, d);
   linear('time_embed.2', t, t);
-  linear(`${POS}.txt_embedder.0`, d, 1);
-  // nn.LayerNorm in the reference's txt_embedder always has affine parameters.
-  shapes.set(`${POS}.txt_embedder.1.weight`, [d]);
-  shapes.set(`${POS}.txt_embedder.1.bias`, [d]);
-  shapes.set(POS_TABLE, [1, c.text_length + ditDims(c).videoTokens, d]);
+  if (c.learnable_txt_embed) {
+    linear(`${POS}.txt_embedder.0`, d, 1);
+    // nn.LayerNorm in the reference's txt_embedder always has affine parameters.
+    shapes.set(`${POS}.txt_embedder.1.weight`, [d]);
+    shapes.set(`${POS}.txt_embedder.1.bias`, [d]);
+  }
+  shapes.set(POS_TABLE, [1, c.text_length + posFrames * gridH * gridW, d]);
   shapes.set(`${PATCH}.proj.weight`, [d, c.in_channels, c.patch_size, c.patch_size]);
   shapes.set(`${PATCH}.proj.bias`, [d]);
   linear(`${PATCH}.text_proj`, d, c.text_hidden_size);
@@ -59,6 +63,7 @@ export function ditWeightShapes(c: DitConfig): Map<string, number[]> {
     linear(`${l}.mlp.dense_h_to_4h`, 4 * d, d);
     linear(`${l}.mlp.dense_4h_to_h`, d, 4 * d);
   }
+  if (c.use_final_layernorm) norm(FINAL_LN, d);
   norm(`${FINAL}.norm_final`, d);
   linear(`${FINAL}.linear`, c.patch_size * c.patch_size * c.out_channels, d);
   linear(`${FINAL}.adaLN_modulation.1`, 2 * d, t);

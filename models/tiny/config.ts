@@ -1,4 +1,4 @@
-import type { DitConfig } from '../dit/config.ts';
+import { type DitConfig, DitConfigSchema } from '../dit/config.ts';
 import { layerOrderOf, referenceConditions } from '../pack/conditions.ts';
 import type { PackConfig, Task } from '../pack/schema.ts';
 import { type T5Config, T5ConfigSchema } from '../t5/config.ts';
@@ -54,7 +54,7 @@ export function tinyDitConfig(config: PackConfig, task: Task): DitConfig {
   if (!c) throw new Error(`tiny pack config has no condition for ${task}`);
   const pixelFrames = config.layerOrder.length * config.framesPerLayer + (c.duplicateFirstFrame ? 1 : 0);
   const { dit } = TINY;
-  return {
+  return DitConfigSchema.parse({
     num_frames: pixelFrames,
     time_compressed_rate: config.temporalCompression,
     compressed_frames: config.layerOrder.length * TINY_K + (c.duplicateFirstFrame ? 1 : 0),
@@ -82,9 +82,8 @@ export function tinyDitConfig(config: PackConfig, task: Task): DitConfig {
       lora_alpha: 1,
       targets: ['attention.query_key_value', 'attention.dense'],
     },
-    activation: 'gelu-tanh',
-    layernorm_eps: 1e-6,
-  };
+    reference_module: config.layerOrder.includes('alpha') ? 'dit_video_concat' : 'dit_video_concat_rgb',
+  });
 }
 
 /** The tiny T5 encoder: as wide as the pack's textHidden, one embedding row per tokenizer piece. */

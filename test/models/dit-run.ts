@@ -17,16 +17,21 @@ export async function runGraph(g: GraphBuilder, feeds: Feeds): Promise<Record<st
   }
 }
 
-/** ‖got − want‖ / ‖want‖ and max |got − want|. */
-export function errors(got: ArrayLike<number>, want: ArrayLike<number>): { rel: number; maxAbs: number } {
+/** ‖got − want‖ / ‖want‖, max |got − want| and the golden files' metric max |got − want| / max |want|. */
+export function errors(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+): { rel: number; maxAbs: number; maxRel: number } {
   let num = 0;
   let den = 0;
   let maxAbs = 0;
+  let maxRef = 0;
   for (let i = 0; i < want.length; i++) {
     const d = got[i] - want[i];
     num += d * d;
     den += want[i] * want[i];
     maxAbs = Math.max(maxAbs, Math.abs(d));
+    maxRef = Math.max(maxRef, Math.abs(want[i]));
   }
-  return { rel: Math.sqrt(num / Math.max(den, 1e-30)), maxAbs };
+  return { rel: Math.sqrt(num / Math.max(den, 1e-30)), maxAbs, maxRel: maxAbs / Math.max(maxRef, 1e-30) };
 }

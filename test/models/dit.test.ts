@@ -11,9 +11,11 @@ import { ditWeightShapes } from '../../models/dit/weights.ts';
 import { mulberry32, uniformArray } from '../../models/random.ts';
 import { errors, type Feeds, runGraph } from './dit-run.ts';
 
-/** RGB-like: 3 prompts of 5 tokens, 13 latent frames of 6×4, 3 heads of 16. */
+/** RGB-like: 3 prompts of 5 tokens, 12 latent frames of 6×4 (the table holds 13, as released), 3 heads of 16. */
 const rgb = DitConfigSchema.parse({
+  reference_module: 'dit_video_concat_rgb',
   num_frames: 49,
+  compressed_frames: 12,
   time_compressed_rate: 4,
   latent_width: 4,
   latent_height: 6,
@@ -60,6 +62,7 @@ const without = (pattern: RegExp) => new Map([...weights].filter(([k]) => !patte
 test('dit position table: 3D sin-cos rows as the reference (w before h, interpolated grid)', () => {
   const c = DitConfigSchema.parse({
     ...rgb,
+    compressed_frames: undefined,
     num_frames: 9,
     hidden_size: 32,
     num_attention_heads: 2,
@@ -87,28 +90,28 @@ test('dit position table: 3D sin-cos rows as the reference (w before h, interpol
 });
 
 test('dit LoRA: motion_scale 0 equals a graph built without the motion LoRA weights', async () => {
-  const feeds = inputs(rgb, 1, 13, 1);
+  const feeds = inputs(rgb, 1, 12, 1);
   const full = await run(weights, feeds);
   const noMotion = await run(without(/matrix_[AB]\./), feeds, { lora: { motion: false } });
   assert.ok(errors(full, noMotion).maxAbs < 1e-6);
 });
 
 test('dit LoRA: both strengths 0 equal a graph with no LoRA weights at all', async () => {
-  const feeds = inputs(rgb, 1, 13, 2, { content_scale: strength(0) });
+  const feeds = inputs(rgb, 1, 12, 2, { content_scale: strength(0) });
   const full = await run(weights, feeds);
   const bare = await run(without(/matrix_/), feeds, { lora: { motion: false, content: false } });
   assert.ok(errors(full, bare).maxAbs < 1e-6);
 });
 
 test('dit position table: a graph without pos_embedding recomputes the one the reference constructs', async () => {
-  const feeds = inputs(rgb, 1, 13, 7);
+  const feeds = inputs(rgb, 1, 12, 7);
   const stored = await run(weights, feeds);
   const recomputed = await run(without(/pos_embedding$/), feeds);
   assert.ok(errors(recomputed, stored).maxAbs < 1e-6);
 });
 
 test('dit LoRA: motion_scale and content_scale change the output', async () => {
-  const base = inputs(rgb, 1, 13, 3);
+  const base = inputs(rgb, 1, 12, 3);
   const off = await run(weights, base);
   const motion = await run(weights, { ...base, motion_scale: strength(1) });
   const content = await run(weights, { ...base, content_scale: strength(0.5) });
@@ -116,10 +119,10 @@ test('dit LoRA: motion_scale and content_scale change the output', async () => {
   assert.ok(errors(content, off).rel > 1e-3, 'content LoRA has an effect');
 });
 
-test('dit RGB 13 frames, 3 heads: output [B, T, C, H, W] and batch rows independent', async () => {
-  const both = inputs(rgb, 2, 13, 4, { motion_scale: strength(0.7) });
+test('dit RGB 12 frames, 3 heads: output [B, T, C, H, W] and batch rows independent', async () => {
+  const both = inputs(rgb, 2, 12, 4, { motion_scale: strength(0.7) });
   const out = await run(weights, both);
-  assert.equal(out.length, 2 * 13 * 3 * 6 * 4);
+  assert.equal(out.length, 2 * 12 * 3 * 6 * 4);
   assert.ok(out.every(Number.isFinite));
   const half = out.length / 2;
   const row = (b: number): Feeds =>
@@ -141,15 +144,15 @@ test('dit splice: tasks 1-3 equal the plain graph on the spliced frames with the
   for (const task of [1, 2, 3] as const) {
     const [from, to] = condFramesFor(rgb, task);
     const given = to - from;
-    const feeds = inputs(rgb, 1, 13 - given, 20 + task);
+    const feeds = inputs(rgb, 1, 12 - given, 20 + task);
     const cond = uniformArray(mulberry32(30 + task), given * frameSize, -1, 1);
     const x = feeds.x.data;
-    const spliced = new Float32Array(13 * frameSize);
+    const spliced = new Float32Array(12 * frameSize);
     spliced.set(x.subarray(0, from * frameSize));
     spliced.set(cond, from * frameSize);
     spliced.set(x.subarray(from * frameSize), to * frameSize);
-    const plain = await run(weights, { ...feeds, x: { data: spliced, dims: [1, 13, 3, 6, 4] } });
-    const want = new Float32Array((13 - given) * frameSize);
+    const plain = await run(weights, { ...feeds, x: { data: spliced, dims: [1, 12, 3, 6, 4] } });
+    const want = new Float32Array((12 - given) * frameSize);
     want.set(plain.subarray(0, from * frameSize));
     want.set(plain.subarray(to * frameSize), from * frameSize);
     const got = await run(weights, { ...feeds, cond_input: { data: cond, dims: [1, given, 3, 6, 4] } }, { task });
@@ -158,7 +161,7 @@ test('dit splice: tasks 1-3 equal the plain graph on the spliced frames with the
 });
 
 test('dit float16: close to float32', async () => {
-  const feeds = inputs(rgb, 1, 13, 5, { motion_scale: strength(1) });
+  const feeds = inputs(rgb, 1, 12, 5, { motion_scale: strength(1) });
   const f32 = await run(weights, feeds);
   const f16 = await run(weights, feeds, { dtype: 'float16' });
   assert.ok(errors(f16, f32).rel < 5e-3);
@@ -174,8 +177,8 @@ test('dit options: no affine norms, no qk-ln, LoRA on dense only', async () => {
   const names = [...ditWeightShapes(c).keys()];
   assert.ok(!names.some((n) => n.includes('layernorm')), 'no norm weights');
   assert.ok(names.includes('transformer.layers.0.attention.query_key_value.weight'));
-  const out = await run(randomDitWeights(c, 3), inputs(c, 1, 13, 6), {}, c);
-  assert.ok(out.length === 13 * 3 * 6 * 4 && out.every(Number.isFinite));
+  const out = await run(randomDitWeights(c, 3), inputs(c, 1, 12, 6), {}, c);
+  assert.ok(out.length === 12 * 3 * 6 * 4 && out.every(Number.isFinite));
 });
 
 test('dit weights: a missing or wrongly sized weight is a DitError naming it', () => {
@@ -191,7 +194,7 @@ test('dit weights: a missing or wrongly sized weight is a DitError naming it', (
     () => buildDit(rgb, short),
     (e) => e instanceof DitError && e.code === 'weight-shape' && e.where === name,
   );
-  const odd = DitConfigSchema.parse({ ...rgb, num_frames: 45 });
+  const odd = DitConfigSchema.parse({ ...rgb, compressed_frames: 11 });
   assert.throws(
     () => buildDit(odd, randomDitWeights(odd, 1), { task: 2 }),
     (e) => e instanceof DitError && e.code === 'cond-splice',
@@ -210,4 +213,76 @@ test('dit attention: 8192 tokens run without a T×T tensor (child peak RSS)', ()
   assert.ok(finite);
   const scores = tokens * tokens * 4 * heads;
   assert.ok(peakBytes < scores / 2, `peak RSS ${peakBytes} B vs ${scores} B for the score matrix`);
+});
+
+test('dit layer embedder: absent in the config, nothing is added to the text tokens', async () => {
+  const bare = DitConfigSchema.parse({ ...rgb, learnable_txt_embed: false });
+  assert.ok(![...ditWeightShapes(bare).keys()].some((n) => n.includes('txt_embedder')));
+  const feeds = inputs(rgb, 1, 12, 40);
+  // A layer embedder whose LayerNorm scale and shift are zero adds exactly zero.
+  const zeroed = new Map(weights)
+    .set('mixins.pos_embed.txt_embedder.1.weight', new Float32Array(48))
+    .set('mixins.pos_embed.txt_embedder.1.bias', new Float32Array(48));
+  const want = await run(zeroed, feeds);
+  const got = await run(without(/txt_embedder/), feeds, {}, bare);
+  assert.ok(errors(got, want).maxAbs < 1e-6);
+  assert.ok(errors(await run(weights, feeds), want).rel > 1e-3, 'the layer embedding has an effect');
+});
+
+test('dit position table: a stored table longer than the call uses only its first rows', async () => {
+  // rgb stores 13 frames and runs 12; a config storing exactly 12 with the table cut must agree.
+  const exact = DitConfigSchema.parse({ ...rgb, pos_frames: 12 });
+  const table = weights.get('mixins.pos_embed.pos_embedding') as Float32Array;
+  const rows = exact.text_length + 12 * 3 * 2;
+  const cut = new Map(weights).set('mixins.pos_embed.pos_embedding', table.slice(0, rows * 48));
+  // A recognisable table: random, not the sin-cos one buildDit would recompute.
+  const random = uniformArray(mulberry32(9), table.length, -1, 1);
+  const feeds = inputs(rgb, 1, 12, 41);
+  const long = await run(new Map(weights).set('mixins.pos_embed.pos_embedding', random), feeds);
+  const short = await run(
+    new Map(cut).set('mixins.pos_embed.pos_embedding', random.slice(0, rows * 48)),
+    feeds,
+    {},
+    exact,
+  );
+  assert.ok(errors(long, short).maxAbs < 1e-6);
+  assert.ok(errors(long, await run(weights, feeds)).rel > 1e-3, 'the stored table is the one used');
+});
+
+test('dit condition: a batch-1 cond_input is repeated to the CFG batch as the reference does', async () => {
+  const feeds = inputs(rgb, 2, 8, 42);
+  const cond = uniformArray(mulberry32(43), 4 * 3 * 6 * 4, -1, 1);
+  const twice = new Float32Array(cond.length * 2);
+  twice.set(cond);
+  twice.set(cond, cond.length);
+  const one = await run(weights, { ...feeds, cond_input: { data: cond, dims: [1, 4, 3, 6, 4] } }, { task: 1 });
+  const two = await run(weights, { ...feeds, cond_input: { data: twice, dims: [2, 4, 3, 6, 4] } }, { task: 1 });
+  assert.ok(errors(one, two).maxAbs === 0);
+});
+
+test('dit RGB splice table: tasks 1-3 and decomposition at the reference slots of 12 frames', () => {
+  assert.deepEqual(
+    ([0, 1, 2, 3] as const).map((t) => condFramesFor(rgb, t)),
+    [
+      [10, 12],
+      [0, 4],
+      [4, 8],
+      [8, 12],
+    ],
+  );
+  const rgba = DitConfigSchema.parse({
+    ...rgb,
+    reference_module: 'dit_video_concat',
+    num_frames: 65,
+    compressed_frames: 17,
+  });
+  assert.deepEqual(
+    ([0, 1, 2, 3] as const).map((t) => condFramesFor(rgba, t)),
+    [
+      [13, 17],
+      [0, 9],
+      [9, 13],
+      [13, 17],
+    ],
+  );
 });
