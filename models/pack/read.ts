@@ -98,18 +98,22 @@ async function verifyFile(root: string, ref: FileRef, cache: HashCache): Promise
 async function checkTransformers(manifest: Manifest, files: Record<string, ResolvedFile>): Promise<void> {
   for (const task of manifest.tasks) {
     const role = files[`transformer.${task}`] ? `transformer.${task}` : 'transformer';
-    const file = files[role];
-    if (!file?.path.endsWith('.onnx')) continue;
-    const inputs = await readGraphInputs(file.abs).catch((err: Error) => {
-      throw new PackError('onnx-unreadable', file.abs, `${file.abs}: not a readable ONNX model (${err.message})`);
-    });
-    const issues = transformerInputIssues(inputs, manifest.config, task as Task);
-    if (issues.length) {
-      throw new PackError(
-        'onnx-inputs',
-        file.abs,
-        `${file.abs}: inputs do not match the pack config for ${task}: ${issues.join('; ')}`,
-      );
+    for (const file of [files[role], files[`transformerMerged.${task}`]]) {
+      if (file?.path.endsWith('.onnx')) await checkTransformer(manifest, file, task);
     }
+  }
+}
+
+async function checkTransformer(manifest: Manifest, file: ResolvedFile, task: Task): Promise<void> {
+  const inputs = await readGraphInputs(file.abs).catch((err: Error) => {
+    throw new PackError('onnx-unreadable', file.abs, `${file.abs}: not a readable ONNX model (${err.message})`);
+  });
+  const issues = transformerInputIssues(inputs, manifest.config, task);
+  if (issues.length) {
+    throw new PackError(
+      'onnx-inputs',
+      file.abs,
+      `${file.abs}: inputs do not match the pack config for ${task}: ${issues.join('; ')}`,
+    );
   }
 }
