@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { syncDir, writeFileAtomic } from './atomic.ts';
 import { PackError } from './errors.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
-import { HASH_CACHE_FILE, HashCache } from './hash-cache.ts';
+import { HASH_CACHE_FILE, HashCache, stampOf } from './hash-cache.ts';
 import { MANIFEST_FILE, parseManifest } from './manifest-file.ts';
 import type { FileRef, Manifest, PackFile } from './schema.ts';
 
@@ -149,8 +149,7 @@ function fillRefs(draft: ManifestDraft, refs: Record<string, FileRef>): Manifest
 async function seedHashCache(root: string, refs: Record<string, FileRef>): Promise<void> {
   const cache = await HashCache.load(join(root, HASH_CACHE_FILE));
   for (const ref of Object.values(refs)) {
-    const info = await stat(join(root, ref.path));
-    cache.set(ref.path, info.size, info.mtimeMs, ref.sha256);
+    cache.set(ref.path, stampOf(await stat(join(root, ref.path))), ref.sha256);
   }
   const err = await cache.save();
   if (err) throw err;
