@@ -1,6 +1,8 @@
 /** Progress of a long byte-bound job (import, verify): a bar with bytes, rate and ETA on a terminal, JSON lines elsewhere. */
 export interface ByteProgress {
   update(done: number, total: number, what: string): void;
+  /** A line above the bar. */
+  say(message: string): void;
   done(message: string): void;
 }
 
@@ -36,6 +38,10 @@ export function byteProgress(stream: NodeJS.WriteStream, json: boolean, now = ()
       const bar = '█'.repeat(Math.round(f * BAR)).padEnd(BAR, '░');
       const line = `${bar} ${gib(done)} / ${gib(total)}  ${(rate / 2 ** 20).toFixed(0)} MiB/s  ETA ${eta(left)}  ${what}`;
       stream.write(`\r\x1b[K${line.slice(0, (stream.columns || 120) - 1)}`);
+    },
+    say(message) {
+      if (tty) stream.write('\r\x1b[K');
+      stream.write(tty ? `${message}\n` : `${JSON.stringify({ event: 'info', message })}\n`);
     },
     done(message) {
       if (tty) stream.write('\r\x1b[K');

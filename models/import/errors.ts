@@ -6,7 +6,12 @@ export type CheckpointErrorCode =
   | 'missing-keys'
   | 'unexpected-keys'
   | 'shape-mismatch'
-  | 'wrong-folder';
+  | 'wrong-folder'
+  | 'unrecognised'
+  | 'duplicate-part'
+  | 'missing-part'
+  | 'parts-mismatch'
+  | 'pack-exists';
 
 /** An error naming the file and the keys (or config fields) it concerns. */
 export class CheckpointError extends Error {

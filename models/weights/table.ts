@@ -46,8 +46,10 @@ export class InitializerTable {
       );
     }
     const read = () => (weight instanceof Float32Array ? weight : weight.toFloat32());
-    if (this.dtype === 'float16') this.g.init(name, () => toHalf(read()), dims, 'float16');
-    else this.g.init(name, read, dims, 'float32');
+    // A stored tensor is named by where it lives, so graphs sharing a weights file read it once.
+    const identity = weight instanceof Float32Array ? undefined : `${weight.file}\0${weight.key}\0${this.dtype}`;
+    if (this.dtype === 'float16') this.g.init(name, () => toHalf(read()), dims, 'float16', identity);
+    else this.g.init(name, read, dims, 'float32', identity);
     this.added.add(name);
     return name;
   }
