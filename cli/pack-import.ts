@@ -23,6 +23,9 @@ export const IMPORT_HELP = `layerflow pack import <path…> [options]
       --json                 progress and the result as JSON lines
 `;
 
+const size = (bytes: number) =>
+  bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
 /** `layerflow pack import <paths…>`. */
 export async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -66,7 +69,7 @@ export async function importCommand(args: string[]): Promise<number> {
       `imported ${result.packs.length} pack(s): ${(result.readBytes / 1e9).toFixed(2)} GB read in ${result.seconds.toFixed(1)} s (${rate.toFixed(0)} MB/s)`,
     );
     for (const p of result.packs) {
-      const line = `${p.name}: ${p.tasks.join(', ')} · ${(p.bytes / 2 ** 30).toFixed(2)} GiB · ${(p.deduplicatedBytes / 2 ** 30).toFixed(2)} GiB of shared tensors stored once · ${p.dir}`;
+      const line = `${p.name}: ${p.tasks.join(', ')} · ${size(p.bytes)} · ${size(p.deduplicatedBytes)} of repeated tensors stored once · ${p.dir}`;
       process.stdout.write(json ? `${JSON.stringify({ event: 'pack', ...p, manifest: undefined })}\n` : `${line}\n`);
     }
     if (!json)

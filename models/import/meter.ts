@@ -7,6 +7,9 @@ const STORED_BYTES = { float32: 4, float16: 2, bfloat16: 2 } as const;
 export class ReadMeter {
   planned = 0;
   read = 0;
+  /** Tensors counted, by file and key: graphs sharing a weights file read a stored tensor once. */
+  private readonly plannedKeys = new Set<string>();
+  private readonly readKeys = new Set<string>();
 
   constructor(private readonly onRead: (read: number, planned: number, what: string) => void = () => {}) {}
 
@@ -19,7 +22,9 @@ export class ReadMeter {
     const wrap = (w: Weight): Weight => {
       if (w instanceof Float32Array) return w;
       const bytes = numel(w.shape) * STORED_BYTES[w.dtype];
-      meter.planned += bytes;
+      const id = `${w.file}\0${w.key}`;
+      if (!meter.plannedKeys.has(id)) meter.planned += bytes;
+      meter.plannedKeys.add(id);
       return {
         dtype: w.dtype,
         shape: w.shape,
@@ -27,7 +32,8 @@ export class ReadMeter {
         key: w.key,
         toFloat32() {
           const out = w.toFloat32();
-          meter.read += bytes;
+          if (!meter.readKeys.has(id)) meter.read += bytes;
+          meter.readKeys.add(id);
           meter.onRead(meter.read, meter.planned, w.key);
           return out;
         },
