@@ -1,7 +1,7 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
 import type { FloatType } from '../onnx/nn.ts';
-import { toHalf } from '../session/float16.ts';
 import type { TensorSource } from '../weights/source.ts';
+import { InitializerTable } from '../weights/table.ts';
 import type { T5Config } from './config.ts';
 import { T5Error } from './errors.ts';
 
@@ -41,62 +41,20 @@ export function t5WeightShapes(c: T5Config): Map<string, number[]> {
 export type T5WeightMap = ReadonlyMap<string, Float32Array | TensorSource>;
 
 /**
- * Adds T5 weights to a graph as named initializers on first use, checking presence and size. Matrices
+ * T5 weights as graph initializers, read when the graph is written (models/weights/table.ts). Matrices
  * (embedding, projections) take the graph's weight type; norm scales and the position bias stay float32.
  */
-export class T5Weights {
-  private readonly added = new Set<string>();
-
+export class T5Weights extends InitializerTable {
   constructor(
-    private readonly g: GraphBuilder,
-    private readonly weights: T5WeightMap,
-    private readonly shapes: ReadonlyMap<string, number[]>,
-    private readonly dtype: FloatType = 'float32',
-  ) {}
-
-  get(name: string): string {
-    if (this.added.has(name)) return name;
-    const dims = this.shapes.get(name);
-    if (!dims) throw new T5Error('missing-weight', name, `${name} is not a parameter of this T5 config`);
-    const data = this.values(name, dims);
-    if (this.dtype === 'float16' && dims.length === 2 && name !== RELATIVE_BIAS) {
-      this.g.init(name, halfOf(name, data), dims, 'float16');
-    } else {
-      this.g.init(name, data, dims, 'float32');
-    }
-    this.added.add(name);
-    return name;
+    g: GraphBuilder,
+    weights: T5WeightMap,
+    shapes: ReadonlyMap<string, number[]>,
+    dtype: FloatType = 'float32',
+  ) {
+    super(g, weights, shapes, dtype, (code, name, message) => new T5Error(code, name, message), {
+      aliases: { [EMBEDDING]: EMBEDDING_ALIAS },
+      dtypeOf: (name, dims) =>
+        dtype === 'float16' && dims.length === 2 && name !== RELATIVE_BIAS ? 'float16' : 'float32',
+    });
   }
-
-  private values(name: string, dims: number[]): Float32Array {
-    const stored = this.weights.get(name) ?? (name === EMBEDDING ? this.weights.get(EMBEDDING_ALIAS) : undefined);
-    if (!stored) throw new T5Error('missing-weight', name, `weight ${name} [${dims.join(', ')}] is missing`);
-    if (stored instanceof Float32Array) {
-      const count = dims.reduce((a, b) => a * b, 1);
-      if (stored.length === count) return stored;
-      throw new T5Error(
-        'weight-shape',
-        name,
-        `weight ${name} has ${stored.length} values, [${dims.join(', ')}] needs ${count}`,
-      );
-    }
-    if (stored.shape.join(',') !== dims.join(',')) {
-      throw new T5Error(
-        'weight-shape',
-        name,
-        `${stored.file}: ${stored.key} is [${stored.shape.join(', ')}], ${name} must be [${dims.join(', ')}]`,
-      );
-    }
-    return stored.toFloat32();
-  }
-}
-
-/** float16 bits of a weight, refusing values float16 cannot hold (they would become ±inf). */
-function halfOf(name: string, data: Float32Array): Uint16Array {
-  let max = 0;
-  for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]));
-  if (!(max <= 65504)) {
-    throw new T5Error('weight-range', name, `weight ${name} holds ${max}, beyond float16's ±65504: use float32`);
-  }
-  return toHalf(data);
 }
