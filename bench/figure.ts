@@ -49,6 +49,10 @@ export const FIGURES = {
     title: 'DiT forward vs GEMM roofline',
     ratio: 'DiT forward ms ÷ (analytic FLOPs ÷ peak ORT GEMM FLOP/s)',
   },
+  'import-scale': {
+    title: 'Import at the released scale (≈1.9 B params)',
+    ratio: 'import s per byte read ÷ plain sequential read s per byte (same checkpoint, same run)',
+  },
   'editor-open': {
     title: 'Editor open+render 300 vs 30 nodes',
     ratio: 'open 300-node workflow ms ÷ open 30-node workflow ms',
