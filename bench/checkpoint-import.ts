@@ -50,6 +50,12 @@ try {
   const rate = `${(mb / read).toFixed(0)} MB/s of file (${((100 * plain) / read).toFixed(0)}% of the plain read)`;
   console.log(`read ${values} values as float32: ${rate}, peak RSS ${rssMiB()} MiB`);
   t0 = performance.now();
+  for (const t of ckpt.weights.values()) new Float32Array(t.shape.reduce((a, b) => a * b, 1)).fill(1);
+  const floor = plain + seconds(t0);
+  console.log(
+    `floor (plain read + filling fresh float32 arrays of the same sizes): ${((100 * floor) / read).toFixed(0)}% of the read time`,
+  );
+  t0 = performance.now();
   const merged = mergeContentLora(ckpt.weights, ckpt.config, 1);
   for (const [n, t] of merged) if (n.endsWith('.original.weight')) t.toFloat32();
   console.log(
