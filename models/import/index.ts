@@ -10,4 +10,5 @@ export {
   releasedDitConfig,
   type Variant,
 } from './released.ts';
+export { writeSyntheticDitCheckpoint } from './synthetic-dit.ts';
 export { inferVaeConfig, type OpenVaeOptions, openVaeCheckpoint, type VaeCheckpoint } from './vae-checkpoint.ts';

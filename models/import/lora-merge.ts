@@ -1,4 +1,5 @@
 import type { DitConfig } from '../dit/config.ts';
+import { DitError } from '../dit/errors.ts';
 import { LORA_PARTITIONS, layerPrefix } from '../dit/weights.ts';
 import type { TensorSource, WeightSource } from '../weights/source.ts';
 
@@ -32,7 +33,7 @@ export function mergeContentLora(weights: WeightSource, config: DitConfig, stren
 
 function need(weights: WeightSource, name: string): TensorSource {
   const t = weights.get(name);
-  if (!t) throw new Error(`content LoRA merge: weight ${name} is missing`);
+  if (!t) throw new DitError('missing-weight', name, `content LoRA merge: weight ${name} is missing`);
   return t;
 }
 
