@@ -1,6 +1,5 @@
 export { DIT_PREFIX, type DitCheckpoint, type OpenDitOptions, openDitCheckpoint } from './dit-checkpoint.ts';
 export { CheckpointError, type CheckpointErrorCode } from './errors.ts';
-export { mergeContentLora } from './lora-merge.ts';
 export {
   DIT_CALLS,
   type DitCall,
