@@ -14,7 +14,7 @@ import { vaeWeightShapes } from '../vae/weights.ts';
 
 /**
  * A T5 folder and a VAE file that fit a DiT of text width `textWidth` and `zChannels` latent channels, at the
- * smallest sizes that do (one T5 block, a narrow VAE): with writeSyntheticDitCheckpoint they make a release
+ * smallest sizes that do (one T5 block, a narrow VAE (32 channels, the fewest 32 GroupNorm groups allow)): with writeSyntheticDitCheckpoint they make a release
  * the import bench can run end to end, its time and memory going to the DiT. Never real weights.
  */
 export async function writeSyntheticParts(root: string, textWidth: number, zChannels: number): Promise<void> {
@@ -44,10 +44,9 @@ export async function writeSyntheticParts(root: string, textWidth: number, zChan
 
   const vae: VaeConfig = VaeConfigSchema.parse({
     z_channels: zChannels,
-    ch: 8,
+    ch: 32,
     ch_mult: [1, 1, 1, 1],
     num_res_blocks: 1,
-    group_norm_groups: 4,
   });
   const storages: StorageToWrite[] = [];
   const entries: [string, TensorToWrite][] = [];
