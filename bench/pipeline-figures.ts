@@ -1,6 +1,6 @@
 import { cachedRerunFigure } from './cached-rerun.ts';
 import { engineOverheadFigure } from './engine-overhead.ts';
-import { type Figure, type FigureId, failedFigure } from './figure.ts';
+import { type Figure, type FigureId, failedFigure, loadNow, withLoad } from './figure.ts';
 import { memoryFigure } from './memory.ts';
 import { warmPipeline } from './pipeline.ts';
 
@@ -15,8 +15,9 @@ export async function pipelineFigures(reps: number, wanted: (id: FigureId) => bo
   const out: Figure[] = [];
   for (const [id, run] of runs) {
     if (!wanted(id)) continue;
+    const start = loadNow();
     try {
-      out.push(await run());
+      out.push(...withLoad([await run()], start));
     } catch (err) {
       process.stderr.write(`bench: ${id}: ${(err as Error).stack ?? err}\n`);
       out.push(failedFigure(id, err, [p.source]));
