@@ -177,3 +177,85 @@ test('a node that leaves out a declared output fails with that output named', as
   assert.equal(result.status, 'failed');
   assert.match(result.error?.message ?? '', /returned no value for its output "b"/);
 });
+
+/** A toy sink that records when it starts and ends and waits on `gate` (its signal aborts the wait). */
+function gatedSink(type: string, log: string[], gate: Promise<void>) {
+  return defineNode({
+    type,
+    version: 1,
+    category: 'Toy',
+    title: type,
+    docs: '',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Number' } } },
+    outputs: {},
+    params: z.object({}),
+    run: async (_inputs, _params, ctx) => {
+      log.push(`${ctx.nodeId} start`);
+      await new Promise<void>((resolve, reject) => {
+        gate.then(resolve);
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+      });
+      log.push(`${ctx.nodeId} end`);
+      return {};
+    },
+  });
+}
+
+test('independent sinks run at the same time: each starts before any of them ends', async () => {
+  const { registry } = toyEngine();
+  const log: string[] = [];
+  let open = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  registry.register(gatedSink('toy.gated', log, gate));
+  const wf = mustLoad({
+    schemaVersion: 2,
+    nodes: {
+      n: { type: 'toy.num', typeVersion: 1, params: { value: 2 } },
+      a: { type: 'toy.gated', typeVersion: 1, inputs: { value: link('n', 'value') } },
+      b: { type: 'toy.gated', typeVersion: 1, inputs: { value: link('n', 'value') } },
+      c: { type: 'toy.gated', typeVersion: 1, inputs: { value: link('n', 'value') } },
+    },
+  });
+  const running = executeWorkflow(wf, registry, { outDir });
+  // one at a time, the first sink would wait on the gate forever and the others would never start
+  while (log.length < 3) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(log.sort(), ['a start', 'b start', 'c start']);
+  open();
+  const result = await running;
+  assert.equal(result.status, 'finished');
+  assert.deepEqual(Object.keys(result.nodes).sort(), ['a', 'b', 'c', 'n']);
+});
+
+test('a failing branch stops the nodes running beside it, starts nothing more, and is the job error', async () => {
+  const { registry, runs } = toyEngine();
+  const log: string[] = [];
+  registry.register(gatedSink('toy.gated', log, new Promise<void>(() => {})));
+  const wf = mustLoad({
+    schemaVersion: 2,
+    nodes: {
+      g: { type: 'toy.noise', typeVersion: 1, params: { w: 7, h: 3, seed: 5 } },
+      n: { type: 'toy.num', typeVersion: 1, params: { value: 2 } },
+      wait: { type: 'toy.gated', typeVersion: 1, inputs: { value: link('n', 'value') } },
+      x: { type: 'toy.boom', typeVersion: 1, inputs: { grid: link('g', 'grid') } },
+      t: { type: 'toy.total', typeVersion: 1, inputs: { grid: link('x', 'grid') } },
+    },
+  });
+  const events: EngineEvent[] = [];
+  const result = await executeWorkflow(wf, registry, {
+    outDir,
+    targets: ['wait', 't'],
+    onEvent: (e) => events.push(e),
+  });
+  assert.equal(result.status, 'failed');
+  assert.equal(result.error?.nodeId, 'x');
+  assert.deepEqual(log, ['wait start'], 'the waiting sink was stopped, not finished');
+  assert.equal(runs.t, undefined);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'node-failed').map((e) => e.nodeId),
+    ['x'],
+  );
+  assert.equal(events.at(-1)?.type, 'job-failed');
+});
