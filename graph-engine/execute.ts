@@ -5,7 +5,16 @@ import { ancestors, defaultTargets, linksOf, topologicalOrder } from './graph.ts
 import type { Emit } from './node-context.ts';
 import type { NodeRegistry } from './registry.ts';
 import { invalidWorkflow, nodeFailure, type RunError } from './run-error.ts';
-import { gatherInputs, type JobState, type NodeRun, runNode } from './run-node.ts';
+import {
+  disposePrepared,
+  gatherInputs,
+  type JobState,
+  type NodeRun,
+  planNodes,
+  prepareNodes,
+  runNode,
+  specOf,
+} from './run-node.ts';
 import { resolveSeeds } from './seeds.ts';
 import type { NodeSpec } from './spec.ts';
 import { validateWorkflow } from './validate.ts';
@@ -70,16 +79,40 @@ export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts
     values: new Map(),
     nodes: {},
     facts: Object.fromEntries(Object.entries(seeds).map(([id, seed]) => [id, { seed }])),
+    plans: new Map(),
+    prepared: new Map(),
   };
   emit({ type: 'job-started', targets });
   const started = performance.now();
   const { order } = topologicalOrder(workflow, ancestors(workflow, targets));
-  const outcome = await runAll(state, order, countReaders(workflow, order, targets), stop);
+  const outcome = await planAndRun(state, order, countReaders(workflow, order, targets), stop);
   if (outcome.failure) return failed(state, outcome.failure);
   if (opts.signal?.aborted) return cancelled(state, outcome.cancelledAt);
   emit({ type: 'job-finished', ms: performance.now() - started });
   const outputs = Object.fromEntries(targets.map((id) => [id, { ...state.values.get(id) }]));
   return { status: 'finished', outputs, nodes: state.nodes, facts: keepFacts(state) };
+}
+
+/** Plans every node's key, starts what the nodes that will run prepare, runs them, disposes of the rest. */
+async function planAndRun(
+  state: JobState,
+  order: string[],
+  readers: Map<string, number>,
+  stop: AbortController,
+): Promise<{ failure?: RunError; cancelledAt?: string }> {
+  try {
+    await planNodes(state, order);
+  } catch (cause) {
+    // a param or external key that cannot be read fails the node it belongs to, before anything runs
+    const id = order.find((n) => !state.plans.has(n)) as string;
+    return { failure: nodeFailure(state, id, specOf(state, id), {}, cause) };
+  }
+  prepareNodes(state, order);
+  try {
+    return await runAll(state, order, readers, stop);
+  } finally {
+    await disposePrepared(state);
+  }
 }
 
 /** Thrown to a node's readers when it did not finish, so they never start. */
@@ -95,8 +128,7 @@ async function runAll(
   const outcome: { failure?: RunError; cancelledAt?: string } = {};
   const runOne = async (id: string): Promise<void> => {
     if (state.signal.aborted) throw NOT_RUN;
-    const node = state.wf.nodes[id];
-    const spec = state.registry.get(node.type, node.typeVersion) as NodeSpec;
+    const spec = specOf(state, id);
     try {
       await runNode(state, id, spec);
     } catch (cause) {
