@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { defineNode, type Prepared, type RunContext, type SpecIssue } from '../../graph-engine/spec.ts';
 import { type Encoder, EncoderSpeed } from '../../media/encoder.ts';
-import { takeEncoder as encoderFor, returnEncoder } from '../../media/encoder-pool.ts';
+import { returnEncoder, takeEncoder } from '../../media/encoder-pool.ts';
 import type { Frames } from '../../media/frames.ts';
 import { VideoFormat, writeVideo } from '../../media/write-video.ts';
 import { layersInput, matteAsClip, sameShape, shapeIssues, videoInput, withMatte } from './clip.ts';
