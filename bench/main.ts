@@ -23,7 +23,7 @@ interface Bench {
 
 /** In run order; the whole default run stays within about five minutes on two cores. */
 const BENCHES: Bench[] = [
-  { ids: ['engine-overhead', 'cached-rerun', 'memory'], reps: 5, run: pipelineFigures },
+  { ids: ['engine-overhead', 'engine-overhead-nosave', 'cached-rerun', 'memory'], reps: 5, run: pipelineFigures },
   { ids: ['compositor', 'compositor-float'], reps: 7, run: compositorFigure },
   { ids: ['dit-roofline'], reps: 7, run: async (reps) => [await ditRooflineFigure(reps)] },
   { ids: ['editor-open', 'editor-pan'], reps: 3, run: editorFigures },
