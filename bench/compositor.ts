@@ -33,8 +33,8 @@ function asFrames(bytes: Uint8Array, channels: 3 | 4): Frames {
   return { frames: FRAMES, height: HEIGHT, width: WIDTH, channels, fps: 8, data: fromBytes(bytes) };
 }
 
-/** Runs ffmpeg with -benchmark and returns its reported real time of the transcode, in ms. */
-function ffmpegRtime(args: string[]): Promise<number> {
+/** Runs ffmpeg with -benchmark: its reported real time and CPU time (user + system) of the transcode, in ms. */
+function ffmpegTimes(args: string[]): Promise<{ wall: number; cpu: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.env.LAYERFLOW_FFMPEG || 'ffmpeg', ['-hide_banner', '-nostdin', '-benchmark', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -45,8 +45,8 @@ function ffmpegRtime(args: string[]): Promise<number> {
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const m = /rtime=([\d.]+)s/.exec(err);
-      if (code === 0 && m) resolve(Number(m[1]) * 1000);
+      const m = /utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(err);
+      if (code === 0 && m) resolve({ wall: Number(m[3]) * 1000, cpu: (Number(m[1]) + Number(m[2])) * 1000 });
       else reject(new Error(`ffmpeg exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
@@ -64,36 +64,48 @@ function ffmpegPasses(bgFile: string, fgFile: string): { overlay: string[]; with
   };
 }
 
-/** Wall ms of one call of `fn`. */
-function timed(fn: () => unknown): number {
+/** Wall and CPU ms (this process, user + system) of one call of `fn`. */
+function timed(fn: () => unknown): { wall: number; cpu: number } {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   fn();
-  return performance.now() - start;
+  const wall = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 };
 }
 
-/** Per repetition: ours (8-bit, float, float allocating its output) and ffmpeg's overlay and bare passes, per 16 frames. */
+/**
+ * Per repetition: ours (8-bit, float, float allocating its output) and ffmpeg's overlay and bare passes,
+ * per 16 frames, as wall time and as CPU time (which other work on a shared machine disturbs far less).
+ */
 async function timeAll(ours: Record<'bytes' | 'float' | 'floatAlloc', () => unknown>, passes: Passes, reps: number) {
   for (const run of Object.values(ours)) run(); // warm-up: JIT, page faults of the reused outputs
-  await ffmpegRtime(passes.overlay);
+  await ffmpegTimes(passes.overlay);
   const out = { bytes: [] as number[], float: [] as number[], floatAlloc: [] as number[] };
+  const cpu = { bytes: [] as number[], float: [] as number[], theirs: [] as number[] };
   const ff = { theirs: [] as number[], overlay: [] as number[], without: [] as number[] };
   for (let i = 0; i < reps; i++) {
-    out.bytes.push(timed(ours.bytes));
-    out.float.push(timed(ours.float));
-    out.floatAlloc.push(timed(ours.floatAlloc));
-    const withOverlay = await ffmpegRtime(passes.overlay);
-    const without = await ffmpegRtime(passes.without);
-    ff.overlay.push(withOverlay / LOOPS);
-    ff.without.push(without / LOOPS);
-    ff.theirs.push(Math.max(withOverlay - without, 1) / LOOPS);
+    const bytes = timed(ours.bytes);
+    const float = timed(ours.float);
+    out.bytes.push(bytes.wall);
+    out.float.push(float.wall);
+    cpu.bytes.push(bytes.cpu);
+    cpu.float.push(float.cpu);
+    out.floatAlloc.push(timed(ours.floatAlloc).wall);
+    const withOverlay = await ffmpegTimes(passes.overlay);
+    const without = await ffmpegTimes(passes.without);
+    ff.overlay.push(withOverlay.wall / LOOPS);
+    ff.without.push(without.wall / LOOPS);
+    ff.theirs.push(Math.max(withOverlay.wall - without.wall, 1) / LOOPS);
+    cpu.theirs.push(Math.max(withOverlay.cpu - without.cpu, 1) / LOOPS);
   }
-  return { ...out, ...ff };
+  return { ...out, ...ff, cpu };
 }
 
 type Passes = ReturnType<typeof ffmpegPasses>;
 type Times = Awaited<ReturnType<typeof timeAll>>;
 
-const FFMPEG_NOTE = `ffmpeg: -benchmark rtime of rawvideo from /dev/shm → overlay=format=rgb (8-bit packed, rgb24 main, rgba overlay, no conversion) → -f null, the 16 frames looped ${LOOPS}×, minus the same pass without the overlay (-map both inputs), ÷ ${LOOPS}; one filter thread (-filter_complex_threads 1), as ours runs on one thread.`;
+const FFMPEG_NOTE = `ffmpeg: -benchmark rtime (cpu_time_ratio: utime + stime against our process.cpuUsage) of rawvideo from /dev/shm → overlay=format=rgb (8-bit packed, rgb24 main, rgba overlay, no conversion) → -f null, the 16 frames looped ${LOOPS}×, minus the same pass without the overlay (-map both inputs), ÷ ${LOOPS}; one filter thread (-filter_complex_threads 1), as ours runs on one thread.`;
 
 /** The two figures from one set of paired timings. */
 function compositorFigures(t: Times): Figure[] {
@@ -104,11 +116,18 @@ function compositorFigures(t: Times): Figure[] {
     ffmpeg_pass_with_overlay_ms: round(summarize(t.overlay).median),
     ffmpeg_pass_without_overlay_ms: round(summarize(t.without).median),
     ffmpeg_mpix_per_s: rate(t.theirs),
+    ffmpeg_overlay_cpu_ms: round(summarize(t.cpu.theirs).median),
   };
   return [
     figure('compositor', {
       value: summarize(pairedRatios(t.bytes, t.theirs)),
-      details: { ours_ms: round(summarize(t.bytes).median), ours_mpix_per_s: rate(t.bytes), ...ffmpeg },
+      details: {
+        ours_ms: round(summarize(t.bytes).median),
+        ours_mpix_per_s: rate(t.bytes),
+        cpu_time_ratio: round(summarize(pairedRatios(t.cpu.bytes, t.cpu.theirs)).median),
+        ours_cpu_ms: round(summarize(t.cpu.bytes).median),
+        ...ffmpeg,
+      },
       notes: [
         'ours: overBytes() of media/composite-simd.ts (WebAssembly SIMD, 16 pixels a step) on the very bytes ffmpeg reads, RGBA over RGB, into an output buffer reused across repetitions (ffmpeg overlays in place into frames it has already allocated).',
         FFMPEG_NOTE,
@@ -119,6 +138,8 @@ function compositorFigures(t: Times): Figure[] {
       details: {
         ours_ms: round(summarize(t.float).median),
         ours_mpix_per_s: rate(t.float),
+        cpu_time_ratio: round(summarize(pairedRatios(t.cpu.float, t.cpu.theirs)).median),
+        ours_cpu_ms: round(summarize(t.cpu.float).median),
         ours_allocating_output_ms: round(summarize(t.floatAlloc).median),
         allocating_over_ffmpeg: round(summarize(pairedRatios(t.floatAlloc, t.theirs)).median),
         ...ffmpeg,

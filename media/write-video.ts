@@ -10,7 +10,6 @@ import { decodePng, encodePng } from './png.ts';
 export const VideoFormat = z.enum(['mp4-h264', 'webm-vp9-alpha', 'prores4444', 'png-seq', 'gif']);
 export type VideoFormat = z.infer<typeof VideoFormat>;
 
-export const WriteVideoOptions = EncoderOptions;
 export type WriteVideoOptions = EncoderOptions & {
   /** An encoder started earlier for this format and options (startEncoder), used instead of a new one. */
   encoder?: Encoder;
