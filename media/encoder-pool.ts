@@ -15,12 +15,18 @@ import { type EncodedFormat, type Encoder, EncoderOptions, startEncoder } from '
 const IDLE_MS = 120_000;
 
 let perKind = 0;
+/** How long after an encoder is used its replacement starts: after the job that used it, not during it. */
+let delayMs = 1000;
 let dir: string | undefined;
 const spares = new Map<string, { encoder: Encoder; idle: NodeJS.Timeout }[]>();
 
-/** Keep up to `count` idle encoders per format and options (0: none, ending those kept). */
-export function keepSpareEncoders(count: number): void {
+/**
+ * Keep up to `count` idle encoders per format and options (0: none, ending those kept), each started
+ * `opts.delayMs` (default 1 s) after one like it was used.
+ */
+export function keepSpareEncoders(count: number, opts: { delayMs?: number } = {}): void {
   perKind = Math.max(0, Math.floor(count));
+  delayMs = opts.delayMs ?? 1000;
   for (const list of spares.values()) {
     for (const spare of list.splice(perKind)) end(spare);
   }
@@ -37,9 +43,9 @@ export function takeEncoder(format: EncodedFormat, options: EncoderOptions): Enc
     encoder = spare.encoder;
     encoder.hold(true);
   } else encoder = startEncoder(format, opts, spareDir());
-  // the replacement starts once this one is done, not while it (and the job that took it) still works
+  // the replacement starts once this one is done and a moment later, not while the job that took it works
   const replace = () => {
-    if (perKind > 0) setImmediate(() => topUp(format, opts));
+    if (perKind > 0) setTimeout(() => topUp(format, opts), delayMs).unref();
   };
   return {
     ...encoder,

@@ -19,7 +19,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** Lets a zero-delay timer (the spare's start) fire. */
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 test('an encoder started before its clip exists writes it at the fps given, odd size padded, no temp file left', async () => {
   const encoder = startEncoder('mp4-h264', { padOdd: true }, dir);
@@ -63,7 +64,7 @@ test('WebM alpha is read from the header: VP9 with alpha has it, without alpha n
 });
 
 test('spare encoders: kept after one is used, taken by the next save of that kind, ended when turned off', async () => {
-  keepSpareEncoders(1);
+  keepSpareEncoders(1, { delayMs: 0 });
   try {
     const first = takeEncoder('mp4-h264', { padOdd: true });
     assert.deepEqual(spareCounts()['mp4-h264 fast true'] ?? 0, 0);
