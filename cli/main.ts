@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   presets: async () => (await import('./presets.ts')).presetsCommand,
   schema: async () => (await import('./schema.ts')).schemaCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
 };
 
 /** Runs one `layerflow` command line and returns the exit code. */

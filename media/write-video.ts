@@ -5,6 +5,7 @@ import { produceDirAtomic, produceFileAtomic, writeFileAtomic } from './atomic.t
 import { MediaError } from './errors.ts';
 import { runTool } from './ffmpeg.ts';
 import { checkFrames, type Frames, toBytes } from './frames.ts';
+import { fixGifDisposal } from './gif-disposal.ts';
 import { decodePng, encodePng } from './png.ts';
 import { probeVideo, tag } from './probe.ts';
 
@@ -78,10 +79,14 @@ const ENCODINGS: Record<Exclude<VideoFormat, 'png-seq'>, Encoding> = {
   },
   gif: {
     input: 'rgba',
-    // one palette for the clip; pixels under half alpha become the transparent index
+    // one palette for the clip; pixels under half alpha become the transparent index; ordered dithering
+    // gives the same pixels from every ffmpeg (error diffusion differs across versions) and does not crawl
     args: () => [
       '-filter_complex',
-      'split[a][b];[a]palettegen=reserve_transparent=1[p];[b][p]paletteuse=alpha_threshold=128',
+      'split[a][b];[a]palettegen=reserve_transparent=1[p];[b][p]paletteuse=alpha_threshold=128:dither=bayer',
+      // whole frames, so that each frame can be cleared after it is shown (see gif-disposal.ts)
+      '-gifflags',
+      '-offsetting-transdiff',
       '-loop',
       '0',
       '-f',
@@ -137,6 +142,7 @@ export async function writeVideo(
       tmp,
     ];
     await runTool('ffmpeg', args, { file: path, input: rawFrames(frames, enc.input) });
+    if (format === 'gif') await fixGifDisposal(tmp, path);
     if (format === 'webm-vp9-alpha' || format === 'prores4444') await verifyAlpha(tmp, path, enc.alphaPixFmt);
   });
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { defineNode, type RunContext, type SpecIssue } from '../../graph-engine/spec.ts';
+import { INSTALL_HINT, missingTools, type Tool } from '../../media/ffmpeg-binaries.ts';
 import type { Frames } from '../../media/frames.ts';
 import { VideoFormat, writeVideo } from '../../media/write-video.ts';
 import { layersInput, matteAsClip, sameShape, shapeIssues, videoInput, withMatte } from './clip.ts';
@@ -23,6 +24,15 @@ const FORMAT_LABELS: Record<VideoFormat, string> = {
   prores4444: 'MOV (ProRes 4444 with alpha)',
   'png-seq': 'PNG sequence (folder)',
   gif: 'GIF (1-bit alpha)',
+};
+
+/** What each format runs: ffmpeg to encode, ffprobe to check that alpha survived; PNGs need neither. */
+const TOOLS: Record<VideoFormat, Tool[]> = {
+  'mp4-h264': ['ffmpeg'],
+  'webm-vp9-alpha': ['ffmpeg', 'ffprobe'],
+  prores4444: ['ffmpeg', 'ffprobe'],
+  'png-seq': [],
+  gif: ['ffmpeg'],
 };
 
 /** Whether the format stores an alpha channel (GIF: on/off at half opacity). */
@@ -123,6 +133,13 @@ export const saveVideo = defineNode({
     outputs: { file: { kind: 'Text' } },
     issues: [...inputIssues(inputs, params.format), ...shapeIssues(inputs.alpha, inputs.video, 'alpha', 'video', true)],
   }),
+  checkEnvironment: (params) => {
+    const tools = TOOLS[params.format];
+    const problem = missingTools(tools);
+    if (!problem) return [];
+    const message = `${params.format} is written with ${tools.join(' and ')}, which cannot run here: ${problem}. ${INSTALL_HINT}; or save as png-seq, which needs neither`;
+    return [{ field: 'format', code: 'missing-tool', message }];
+  },
   async run(inputs, params, ctx) {
     if (inputs.video === undefined && inputs.layers === undefined) {
       throw new MediaNodeError('no-input', 'nothing to save: connect a video or layers', 'video');
