@@ -57,7 +57,23 @@ const ENCODINGS: Record<Exclude<VideoFormat, 'png-seq'>, Encoding> = {
   },
   'webm-vp9-alpha': {
     input: 'rgba',
-    args: () => ['-c:v', 'libvpx-vp9', '-pix_fmt', 'yuva420p', '-b:v', '0', '-crf', '18', '-row-mt', '1', '-f', 'webm'],
+    // no look-ahead: with it the bundled 2018 ffmpeg drops frames whose alpha packet comes out of step
+    args: () => [
+      '-c:v',
+      'libvpx-vp9',
+      '-pix_fmt',
+      'yuva420p',
+      '-b:v',
+      '0',
+      '-crf',
+      '18',
+      '-row-mt',
+      '1',
+      '-lag-in-frames',
+      '0',
+      '-f',
+      'webm',
+    ],
   },
   prores4444: {
     input: 'rgba',

@@ -9,7 +9,7 @@ import { readFrameSequence } from '../../media/frame-sequence.ts';
 import type { Frames } from '../../media/frames.ts';
 import { readVideo } from '../../media/read-video.ts';
 import { writeVideo } from '../../media/write-video.ts';
-import { DAVIS_DIR, maxDiff, meanDiff, smoothClip } from './clips.ts';
+import { DAVIS_DIR, maxDiff, meanDiff, smoothClip, uniform } from './clips.ts';
 
 let dir = '';
 before(async () => {
@@ -56,6 +56,16 @@ test('webm-vp9-alpha and prores4444 keep alpha', async () => {
     const colourErr = meanDiff(colours(back, opaque), colours(clip, opaque)) * 255;
     assert.ok(colourErr < colourTol, `${format} colour mean error ${colourErr}/255`);
   }
+});
+
+test('webm-vp9-alpha keeps every frame of busy content (each frame with its alpha)', async () => {
+  const rand = uniform(5);
+  const frames = 30;
+  const data = new Float32Array(frames * 32 * 48 * 4).map(() => rand());
+  const path = join(dir, 'noise.webm');
+  await writeVideo({ frames, height: 32, width: 48, channels: 4, fps: 8, data }, path, 'webm-vp9-alpha');
+  const back = await readVideo(path);
+  assert.deepEqual([back.frames, back.channels], [frames, 4]);
 });
 
 test('gif keeps colour and thresholded transparency', async () => {
