@@ -109,6 +109,11 @@ async function checkDemo(repo: string, env: NodeJS.ProcessEnv): Promise<void> {
     fg.channels === 4 && clear > 0 && opaque > 0,
     `foreground.webm has alpha: ${clear} clear, ${opaque} opaque pixels`,
   );
+  const bg = await readVideo(join(out, 'background.mp4')).catch(() => undefined);
+  check(
+    fg.frames > 1 && fg.frames === bg?.frames,
+    `foreground.webm has every frame: ${fg.frames} (background: ${bg?.frames})`,
+  );
   const doctor = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'doctor', '--json'], {
     cwd: repo,
     env,
