@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { composite, compositor } from '../media/composite.ts';
 import { overBytes } from '../media/composite-simd.ts';
+import { binaryFor } from '../media/ffmpeg-binaries.ts';
 import { type Frames, fromBytes } from '../media/frames.ts';
 import { mulberry32 } from '../models/random.ts';
 import { type Figure, figure } from './figure.ts';
@@ -33,10 +34,17 @@ function asFrames(bytes: Uint8Array, channels: 3 | 4): Frames {
   return { frames: FRAMES, height: HEIGHT, width: WIDTH, channels, fps: 8, data: fromBytes(bytes) };
 }
 
+/** The ffmpeg the media code uses (LAYERFLOW_FFMPEG, system, bundled). */
+function ffmpegPath(): string {
+  const binary = binaryFor('ffmpeg');
+  if ('path' in binary) return binary.path;
+  throw new Error(binary.problem);
+}
+
 /** Runs ffmpeg with -benchmark: its reported real time and CPU time (user + system) of the transcode, in ms. */
 function ffmpegTimes(args: string[]): Promise<{ wall: number; cpu: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env.LAYERFLOW_FFMPEG || 'ffmpeg', ['-hide_banner', '-nostdin', '-benchmark', ...args], {
+    const child = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-benchmark', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';

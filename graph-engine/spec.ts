@@ -92,6 +92,12 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
    * upstream. The result reaches `run` as ctx.prepared.
    */
   prepare?(params: z.infer<P>, ctx: RunContext): Prepared | undefined;
+  /**
+   * What the node needs from this machine to run with these params (e.g. ffmpeg for a video format),
+   * checked by validation before any node runs so a missing tool fails the job at once, not after
+   * minutes of sampling. Must be cheap: it runs on every validation.
+   */
+  checkEnvironment?(params: z.infer<P>): SpecIssue[];
   /** For external nodes: a string that changes when what the node reads changes (file hash, mtime). */
   externalKey?(params: z.infer<P>): Promise<string>;
   run(inputs: Record<string, unknown>, params: z.infer<P>, ctx: RunContext): Promise<Record<string, unknown>>;

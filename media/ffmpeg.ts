@@ -1,16 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { MediaError } from './errors.ts';
+import { binaryFor, INSTALL_HINT, type Tool } from './ffmpeg-binaries.ts';
 
-export type Tool = 'ffmpeg' | 'ffprobe';
+export type { Tool } from './ffmpeg-binaries.ts';
 
-/** The executable for a tool: LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE when set, else the name on PATH. */
-function executable(tool: Tool): string {
-  return (tool === 'ffmpeg' ? process.env.LAYERFLOW_FFMPEG : process.env.LAYERFLOW_FFPROBE) || tool;
+/** The executable for a tool (see ffmpeg-binaries.ts for the order), or a missing-ffmpeg error naming the file. */
+function executable(tool: Tool, file: string): string {
+  const binary = binaryFor(tool);
+  if ('path' in binary) return binary.path;
+  throw new MediaError('ffmpeg-missing', `${tool} is needed for ${file}, but ${binary.problem}: ${INSTALL_HINT}`, {
+    file,
+  });
 }
-
-const INSTALL_HINT =
-  'install FFmpeg (Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) ' +
-  'or point LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE at the executables';
 
 export interface ToolRun {
   /** The file the run is about, named in errors. */
@@ -24,7 +25,7 @@ export interface ToolRun {
 /** Runs ffmpeg or ffprobe with `args`, resolving to its stdout; errors name the file and quote stderr. */
 export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(executable(tool), args, { stdio: [run.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(executable(tool, run.file), args, { stdio: [run.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     run.onSpawn?.(child);
     const out: Buffer[] = [];
     let err = '';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineNode, type Prepared, type RunContext, type SpecIssue } from '../../graph-engine/spec.ts';
 import { type Encoder, EncoderSpeed } from '../../media/encoder.ts';
 import { returnEncoder, takeEncoder } from '../../media/encoder-pool.ts';
+import { INSTALL_HINT, missingTools, type Tool } from '../../media/ffmpeg-binaries.ts';
 import type { Frames } from '../../media/frames.ts';
 import { VideoFormat, writeVideo } from '../../media/write-video.ts';
 import { layersInput, matteAsClip, sameShape, shapeIssues, videoInput, withMatte } from './clip.ts';
@@ -25,6 +26,15 @@ const FORMAT_LABELS: Record<VideoFormat, string> = {
   prores4444: 'MOV (ProRes 4444 with alpha)',
   'png-seq': 'PNG sequence (folder)',
   gif: 'GIF (1-bit alpha)',
+};
+
+/** What each format runs: ffmpeg to encode, ffprobe to check that alpha survived; PNGs need neither. */
+const TOOLS: Record<VideoFormat, Tool[]> = {
+  'mp4-h264': ['ffmpeg'],
+  'webm-vp9-alpha': ['ffmpeg'], // its alpha is checked in the file header
+  prores4444: ['ffmpeg', 'ffprobe'],
+  'png-seq': [],
+  gif: ['ffmpeg'],
 };
 
 /** Whether the format stores an alpha channel (GIF: on/off at half opacity). */
@@ -160,6 +170,13 @@ export const saveVideo = defineNode({
       },
     };
     return prepared;
+  },
+  checkEnvironment: (params) => {
+    const tools = TOOLS[params.format];
+    const problem = missingTools(tools);
+    if (!problem) return [];
+    const message = `${params.format} is written with ${tools.join(' and ')}, which cannot run here: ${problem}. ${INSTALL_HINT}; or save as png-seq, which needs neither`;
+    return [{ field: 'format', code: 'missing-tool', message }];
   },
   async run(inputs, params, ctx) {
     if (inputs.video === undefined && inputs.layers === undefined) {
