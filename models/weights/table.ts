@@ -77,8 +77,7 @@ export class InitializerTable {
 
   /** float16 bits of a weight, refusing values float16 cannot hold (they would become ±inf). */
   private half(name: string, weight: Weight): Uint16Array {
-    const bits =
-      weight instanceof Float32Array ? toHalf(weight) : (weight.toFloat16?.() ?? toHalf(weight.toFloat32()));
+    const bits = weight instanceof Float32Array ? toHalf(weight) : (weight.toFloat16?.() ?? toHalf(weight.toFloat32()));
     const at = firstNonFinite(bits);
     if (at < 0) return bits;
     const value = (weight instanceof Float32Array ? weight : weight.toFloat32())[at];
