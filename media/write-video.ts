@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { produceDirAtomic, produceFileAtomic, writeFileAtomic } from './atomic.ts';
 import { MediaError } from './errors.ts';
 import { runTool } from './ffmpeg.ts';
-import { checkFrames, type Frames, toBytes } from './frames.ts';
+import { checkFrames, type Frames, Quantize, toBytes } from './frames.ts';
 import { decodePng, encodePng } from './png.ts';
 import { probeVideo, tag } from './probe.ts';
 
@@ -14,6 +14,8 @@ export type VideoFormat = z.infer<typeof VideoFormat>;
 export const WriteVideoOptions = z.object({
   /** H.264 needs even sizes: pad odd ones by a pixel (edge colour) instead of failing. */
   padOdd: z.boolean().default(false),
+  /** Float → 8-bit: rounded, or truncated as the reference's mp4 writer (see frames.ts Quantize). */
+  quantize: Quantize.default('round'),
 });
 export type WriteVideoOptions = z.input<typeof WriteVideoOptions>;
 
@@ -109,7 +111,7 @@ export async function writeVideo(
       { file: path },
     );
   }
-  if (format === 'png-seq') return writePngSequence(frames, path);
+  if (format === 'png-seq') return writePngSequence(frames, path, opts.quantize);
   const enc = ENCODINGS[format];
   if (format === 'mp4-h264' && !opts.padOdd && (frames.width % 2 || frames.height % 2)) {
     throw new MediaError(
@@ -136,23 +138,23 @@ export async function writeVideo(
       ...enc.args(frames, opts),
       tmp,
     ];
-    await runTool('ffmpeg', args, { file: path, input: rawFrames(frames, enc.input) });
+    await runTool('ffmpeg', args, { file: path, input: rawFrames(frames, enc.input, opts.quantize) });
     if (format === 'webm-vp9-alpha' || format === 'prores4444') await verifyAlpha(tmp, path, enc.alphaPixFmt);
   });
 }
 
 /** Frames as raw 8-bit chunks, one per frame, adding opaque alpha or dropping it as the encoder wants. */
-function* rawFrames(f: Frames, pixFmt: 'rgb24' | 'rgba'): Generator<Uint8Array> {
+function* rawFrames(f: Frames, pixFmt: 'rgb24' | 'rgba', quantize: Quantize): Generator<Uint8Array> {
   const out = pixFmt === 'rgba' ? 4 : 3;
   const pixels = f.width * f.height;
   for (let i = 0; i < f.frames; i++) {
     const src = f.data.subarray(i * pixels * f.channels, (i + 1) * pixels * f.channels);
     if (f.channels === out) {
-      yield toBytes(src);
+      yield toBytes(src, undefined, quantize);
       continue;
     }
     const bytes = new Uint8Array(pixels * out).fill(255);
-    const converted = toBytes(src);
+    const converted = toBytes(src, undefined, quantize);
     for (let p = 0; p < pixels; p++) bytes.set(converted.subarray(p * f.channels, p * f.channels + 3), p * out);
     yield bytes;
   }
@@ -175,11 +177,11 @@ async function verifyAlpha(tmp: string, path: string, pixFmt: RegExp | undefined
 }
 
 /** frame_00001.png … in a folder that replaces `dir` atomically; RGBA PNGs when the clip has alpha. */
-async function writePngSequence(frames: Frames, dir: string): Promise<void> {
+async function writePngSequence(frames: Frames, dir: string, quantize: Quantize): Promise<void> {
   await produceDirAtomic(dir, async (tmp) => {
     await mkdir(tmp, { recursive: true });
     for (let i = 0; i < frames.frames; i++) {
-      await writeFileAtomic(join(tmp, `frame_${String(i + 1).padStart(5, '0')}.png`), encodePng(frames, i));
+      await writeFileAtomic(join(tmp, `frame_${String(i + 1).padStart(5, '0')}.png`), encodePng(frames, i, quantize));
     }
     if (frames.channels === 4) await verifyPngAlpha(tmp, dir);
   });

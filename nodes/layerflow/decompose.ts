@@ -132,7 +132,7 @@ export const decompose = defineNode({
     const { chunkFrames, previewEvery, ...sampler } = params;
     ctx.progress(0, 'encoding the video');
     const given = layersFromVideo(inputs.video as Frames, 'decompose');
-    const latent = await encodeGivenLayers(vae, given, 'decompose', chunkFrames, ctx.signal);
+    const latent = await encodeGivenLayers(vae, given, 'decompose', { chunkFrames, signal: ctx.signal });
     const conditioning = await encodeLayerText(encoder, inputs.text as LayerTextValue);
     const settings = { ...sampler, task: 'decompose' as const };
     const sampled = await sampleLayers(model, conditioning, latent, settings, {

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { defineNode, type RunContext, type SpecIssue } from '../../graph-engine/spec.ts';
-import type { Frames } from '../../media/frames.ts';
+import { type Frames, Quantize } from '../../media/frames.ts';
 import { VideoFormat, writeVideo } from '../../media/write-video.ts';
 import { layersInput, matteAsClip, sameShape, shapeIssues, videoInput, withMatte } from './clip.ts';
 import { FileNameParam, layerFileName, outputBase } from './files.ts';
@@ -37,6 +37,13 @@ const Params = z.object({
   }),
   filename: FileNameParam,
   fps: z.number().min(0).max(1000).default(0).meta({ label: "FPS (0: the clip's own)" }),
+  quantize: Quantize.default('round').meta({
+    label: '8-bit conversion',
+    choices: [
+      { value: 'round', label: 'round to nearest (default)' },
+      { value: 'truncate', label: 'truncate (as the LayerFlow reference’s mp4)' },
+    ],
+  }),
 });
 type Params = z.infer<typeof Params>;
 
@@ -66,7 +73,10 @@ async function writeClip(clip: Frames, path: string, params: Params, ctx: RunCon
   if (format === 'mp4-h264' && (clip.width % 2 || clip.height % 2)) {
     ctx.log.info(`${path}: H.264 needs even sizes; ${clip.width}×${clip.height} padded by a pixel`);
   }
-  await writeVideo(params.fps > 0 ? { ...clip, fps: params.fps } : clip, path, format, { padOdd: true });
+  await writeVideo(params.fps > 0 ? { ...clip, fps: params.fps } : clip, path, format, {
+    padOdd: true,
+    quantize: params.quantize,
+  });
 }
 
 /** The video (with the matte merged in as alpha) written as `<name>.<ext>`; returns its path. */
@@ -109,7 +119,7 @@ export const saveVideo = defineNode({
   version: 1,
   category: 'Media',
   title: 'Save Video',
-  docs: "Writes a video, or every layer of a layered video, into the run's output folder: MP4 (H.264), WebM (VP9 with alpha), MOV (ProRes 4444 with alpha), a PNG sequence or a GIF. A connected **alpha** matte becomes the video's alpha channel, and the written file is checked to still have it. Layers go into a folder named like the file, one file per layer as they are (`foreground.webm`, `alpha.webm`, …); for a transparent foreground, save Split Layers' foreground with its alpha. The file name defaults to the node id. Files are written atomically.",
+  docs: "Writes a video, or every layer of a layered video, into the run's output folder: MP4 (H.264), WebM (VP9 with alpha), MOV (ProRes 4444 with alpha), a PNG sequence or a GIF. A connected **alpha** matte becomes the video's alpha channel, and the written file is checked to still have it. Layers go into a folder named like the file, one file per layer as they are (`foreground.webm`, `alpha.webm`, …); for a transparent foreground, save Split Layers' foreground with its alpha. The file name defaults to the node id. Files are written atomically. Float values become 8-bit by rounding to the nearest level; `truncate` writes the bytes the LayerFlow reference writes ((255·v) cut to an integer, which reads up to one level darker), for byte-for-byte comparisons with its mp4s.",
   purity: 'sink',
   writesRunFiles: true,
   inputs: {
