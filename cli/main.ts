@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   schema: async () => (await import('./schema.ts')).schemaCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
   pack: async () => (await import('./pack.ts')).packCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
 };
 
 /** Runs one `layerflow` command line and returns the exit code. */

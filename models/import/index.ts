@@ -1,6 +1,5 @@
 export { DIT_PREFIX, type DitCheckpoint, type OpenDitOptions, openDitCheckpoint } from './dit-checkpoint.ts';
 export { CheckpointError, type CheckpointErrorCode } from './errors.ts';
-export { mergeContentLora } from './lora-merge.ts';
 export {
   DIT_CALLS,
   type DitCall,
@@ -10,4 +9,5 @@ export {
   releasedDitConfig,
   type Variant,
 } from './released.ts';
+export { writeSyntheticDitCheckpoint } from './synthetic-dit.ts';
 export { inferVaeConfig, type OpenVaeOptions, openVaeCheckpoint, type VaeCheckpoint } from './vae-checkpoint.ts';

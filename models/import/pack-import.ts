@@ -14,7 +14,6 @@ import { buildVaeDecoder } from '../vae/decoder.ts';
 import { buildVaeEncoder } from '../vae/encoder.ts';
 import { type DitCheckpoint, openDitCheckpoint } from './dit-checkpoint.ts';
 import { CheckpointError } from './errors.ts';
-import { mergeContentLora } from './lora-merge.ts';
 import { ReadMeter } from './meter.ts';
 import { recogniseRelease } from './recognise.ts';
 import type { ImportConfigs } from './release-config.ts';
@@ -284,11 +283,12 @@ function transformerGraphs(dits: DitCheckpoint[], dtype: FloatType, meter: ReadM
   const graphs: Record<string, GraphBuilder> = {};
   for (const d of dits) {
     const call = { task: d.call.task, conditioned: d.call.conditioned, dtype };
-    graphs[`transformer-${d.task}.onnx`] = buildDit(d.config, meter.track(d.weights), call);
-    const merged = meter.track(mergeContentLora(d.weights, d.config, 1));
-    graphs[`transformer-${d.task}-merged.onnx`] = buildDit(d.config, merged, {
+    const weights = meter.track(d.weights);
+    graphs[`transformer-${d.task}.onnx`] = buildDit(d.config, weights, call);
+    // Same weights (stored once): ONNX Runtime folds W + D·C/r into one constant when it loads the graph.
+    graphs[`transformer-${d.task}-merged.onnx`] = buildDit(d.config, weights, {
       ...call,
-      lora: { motion: false, content: false },
+      lora: { motion: false, content: 'folded' },
     });
   }
   return graphs;

@@ -71,7 +71,7 @@ export function inferVaeConfig(file: string, stored: ReadonlyMap<string, StoredT
   const levels = count(/^encoder\.down\.(\d+)\./);
   const zChannels = shape('decoder.conv_in.conv.weight')[1];
   const moments = shape('encoder.conv_out.conv.weight')[0];
-  return VaeConfigSchema.parse({
+  const parsed = VaeConfigSchema.safeParse({
     ch,
     in_channels: inChannels,
     out_ch: shape('decoder.conv_out.conv.weight')[0],
@@ -80,4 +80,14 @@ export function inferVaeConfig(file: string, stored: ReadonlyMap<string, StoredT
     ch_mult: Array.from({ length: levels }, (_, l) => shape(`encoder.down.${l}.block.0.conv1.conv.weight`)[0] / ch),
     num_res_blocks: count(/^encoder\.down\.0\.block\.(\d+)\./),
   });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CheckpointError(
+      'config-mismatch',
+      file,
+      [],
+      `the VAE's shapes imply ${issue.path.join('.')}: ${issue.message} (give its config with --config: vae.config)`,
+    );
+  }
+  return parsed.data;
 }

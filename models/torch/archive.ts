@@ -76,8 +76,41 @@ function topFolder(file: string, all: ArchiveRecord[]): Pick<TorchArchive, 'pref
   return { prefix: prefix.slice(0, -1), records };
 }
 
-/** Reads `length` bytes of a record from `start`, straight from the file. */
+/** Reads `length` bytes of a record from `start`, straight from the file, into a fresh aligned buffer. */
 export function readRecord(archive: TorchArchive, name: string, start = 0, length?: number): Uint8Array {
+  const size = checkedRecord(archive, name).size;
+  // Not zero-filled (every byte is read into it) and not pooled, so its offset 0 is aligned for any view.
+  return readRecordInto(archive, name, start, Buffer.allocUnsafeSlow(length ?? size - start));
+}
+
+/** Fills `into` with the record's bytes from `start`. */
+export function readRecordInto(archive: TorchArchive, name: string, start: number, into: Uint8Array): Uint8Array {
+  const record = checkedRecord(archive, name);
+  if (start < 0 || start + into.length > record.size) {
+    throw new TorchFileError(
+      'bad-tensor',
+      archive.file,
+      name,
+      `bytes [${start}, ${start + into.length}) lie outside record ${archive.prefix}/${name} (${record.size} bytes)`,
+    );
+  }
+  const fd = openSync(archive.file, 'r');
+  try {
+    if (fstatSync(fd).size !== archive.bytes) {
+      throw new TorchFileError('changed', archive.file, undefined, 'the file changed size since it was opened');
+    }
+    for (let done = 0; done < into.length; ) {
+      const got = readSync(fd, into, done, into.length - done, record.offset + start + done);
+      if (got === 0) throw new TorchFileError('truncated', archive.file, undefined, 'the file ended early');
+      done += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return into;
+}
+
+function checkedRecord(archive: TorchArchive, name: string): ArchiveRecord {
   const record = archive.records.get(name);
   if (!record) {
     throw new TorchFileError('missing-record', archive.file, name, `record ${archive.prefix}/${name} is missing`);
@@ -90,35 +123,7 @@ export function readRecord(archive: TorchArchive, name: string, start = 0, lengt
       `record ${archive.prefix}/${name} is compressed; torch stores records uncompressed`,
     );
   }
-  const n = length ?? record.size - start;
-  if (start < 0 || start + n > record.size) {
-    throw new TorchFileError(
-      'bad-tensor',
-      archive.file,
-      name,
-      `bytes [${start}, ${start + n}) lie outside record ${archive.prefix}/${name} (${record.size} bytes)`,
-    );
-  }
-  return readAt(archive, record.offset + start, n);
-}
-
-function readAt(archive: TorchArchive, position: number, length: number): Uint8Array {
-  // Not zero-filled (every byte is read into it) and not pooled, so its offset 0 is aligned for any view.
-  const out = Buffer.allocUnsafeSlow(length);
-  const fd = openSync(archive.file, 'r');
-  try {
-    if (fstatSync(fd).size !== archive.bytes) {
-      throw new TorchFileError('changed', archive.file, undefined, 'the file changed size since it was opened');
-    }
-    for (let done = 0; done < length; ) {
-      const got = readSync(fd, out, done, length - done, position + done);
-      if (got === 0) throw new TorchFileError('truncated', archive.file, undefined, 'the file ended early');
-      done += got;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return out;
+  return record;
 }
 
 /** Tells a cut-off zip from a legacy (pre-1.6) torch pickle or something else entirely. */

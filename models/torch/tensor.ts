@@ -1,6 +1,6 @@
 import { halfToFloat } from '../safetensors.ts';
 import { numel, type TensorSource, type WeightDType } from '../weights/source.ts';
-import { readRecord, type TorchArchive } from './archive.ts';
+import { readRecord, readRecordInto, type TorchArchive } from './archive.ts';
 import { TorchFileError } from './errors.ts';
 import { ELEMENT_BYTES, type TorchTensor } from './globals.ts';
 
@@ -31,25 +31,56 @@ export function tensorSource(archive: TorchArchive, tensor: TorchTensor, key: st
     file: archive.file,
     key,
     toFloat32() {
+      const record = `data/${storage.key}`;
       const span = last - offset + 1;
-      const flat = widen(readRecord(archive, `data/${storage.key}`, offset * bytes, span * bytes), dtype, span);
-      return isContiguous(shape, stride) ? flat : gather(flat, shape, stride);
+      if (!isContiguous(shape, stride)) {
+        const raw = readRecord(archive, record, offset * bytes, span * bytes);
+        return gather(widen(raw, dtype, span), shape, stride);
+      }
+      return readContiguous(archive, record, offset * bytes, count, dtype);
     },
   };
 }
 
-/** Little-endian storage bytes (a fresh, aligned buffer) → float32; bfloat16 is its float32's top half. */
-function widen(raw: Uint8Array, dtype: WeightDType, n: number): Float32Array {
-  if (dtype === 'float32') return new Float32Array(raw.buffer, raw.byteOffset, n);
-  const halves = new Uint16Array(raw.buffer, raw.byteOffset, n);
+/** Bytes converted per read: small enough to stay in cache and never be a memory cost. */
+const CHUNK_BYTES = 1 << 22;
+let scratch: Uint8Array | undefined;
+
+/**
+ * `n` contiguous elements from byte `start` of a record as float32: float32 straight into the result,
+ * 16-bit types through one reused chunk buffer (fresh memory is touched once, by the result alone).
+ */
+function readContiguous(archive: TorchArchive, record: string, start: number, n: number, dtype: WeightDType) {
   const out = new Float32Array(n);
-  if (dtype === 'bfloat16') {
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < n; i++) bits[i] = halves[i] << 16;
-  } else {
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(halves[i]);
+  if (dtype === 'float32') {
+    readRecordInto(archive, record, start, new Uint8Array(out.buffer));
+    return out;
+  }
+  scratch ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  for (let done = 0; done < n; done += CHUNK_BYTES / 2) {
+    const m = Math.min(CHUNK_BYTES / 2, n - done);
+    const raw = readRecordInto(archive, record, start + 2 * done, scratch.subarray(0, 2 * m));
+    widenInto(out.subarray(done, done + m), new Uint16Array(raw.buffer, raw.byteOffset, m), dtype);
   }
   return out;
+}
+
+/** Little-endian storage bytes (a fresh, aligned buffer) → float32. */
+function widen(raw: Uint8Array, dtype: WeightDType, n: number): Float32Array {
+  if (dtype === 'float32') return new Float32Array(raw.buffer, raw.byteOffset, n);
+  const out = new Float32Array(n);
+  widenInto(out, new Uint16Array(raw.buffer, raw.byteOffset, n), dtype);
+  return out;
+}
+
+/** 16-bit floats → float32: bfloat16 is its float32's top half, float16 is converted exactly. */
+function widenInto(out: Float32Array, halves: Uint16Array, dtype: 'bfloat16' | 'float16'): void {
+  if (dtype === 'bfloat16') {
+    const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    for (let i = 0; i < halves.length; i++) bits[i] = halves[i] << 16;
+  } else {
+    for (let i = 0; i < halves.length; i++) out[i] = halfToFloat(halves[i]);
+  }
 }
 
 function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {

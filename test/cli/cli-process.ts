@@ -16,7 +16,7 @@ export function startCli(args: string[], cwd?: string, env?: Record<string, stri
   const proc = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(env ? { env: { ...process.env, ...env } } : {}),
+    env: env ? { ...process.env, ...env } : process.env,
   });
   let stdout = '';
   let stderr = '';
@@ -30,6 +30,7 @@ export function startCli(args: string[], cwd?: string, env?: Record<string, stri
   return { proc, done };
 }
 
+/** Runs the CLI to its end; `env` adds to (or overrides) this process's environment. */
 export function cli(args: string[], cwd?: string, env?: Record<string, string>): Promise<CliResult> {
   return startCli(args, cwd, env).done;
 }

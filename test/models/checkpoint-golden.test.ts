@@ -6,7 +6,6 @@ import { after, test } from 'node:test';
 import { buildDit } from '../../models/dit/build.ts';
 import { type DitCheckpoint, openDitCheckpoint } from '../../models/import/dit-checkpoint.ts';
 import { CheckpointError } from '../../models/import/errors.ts';
-import { mergeContentLora } from '../../models/import/lora-merge.ts';
 import { RELEASED_FOLDERS } from '../../models/import/released.ts';
 import type { Task } from '../../models/pack/schema.ts';
 import { readAll } from '../../models/weights/source.ts';
@@ -71,11 +70,9 @@ for (const golden of goldenDits()) {
       const ckpt = await open(golden);
       assert.equal(c.task_idx ?? 0, ckpt.call.task, 'the case runs the task the import found');
       const opts = { task: ckpt.call.task, conditioned: ckpt.call.conditioned, dtype: 'float32' as const };
-      const merged = buildDit(ckpt.config, readAll(mergeContentLora(ckpt.weights, ckpt.config, 1)), {
-        ...opts,
-        lora: { content: false },
-      });
-      const unmerged = buildDit(ckpt.config, readAll(ckpt.weights), opts);
+      const weights = readAll(ckpt.weights);
+      const merged = buildDit(ckpt.config, weights, { ...opts, lora: { motion: false, content: 'folded' } });
+      const unmerged = buildDit(ckpt.config, weights, opts);
       for (const [how, g] of [
         ['merged', merged],
         ['unmerged', unmerged],
@@ -92,22 +89,6 @@ for (const golden of goldenDits()) {
     });
   }
 }
-
-test('golden checkpoint: the content LoRA merge changes the weights it should (nonzero D)', async () => {
-  const golden = goldenDits().find((g) => !g.plain);
-  assert.ok(golden, 'a LoRA-layout golden checkpoint');
-  const ckpt = await open(golden);
-  const merged = mergeContentLora(ckpt.weights, ckpt.config, 1);
-  const name = 'transformer.layers.1.attention.query_key_value.original.weight';
-  const before = ckpt.weights.get(name)?.toFloat32();
-  const after1 = merged.get(name)?.toFloat32();
-  const after0 = mergeContentLora(ckpt.weights, ckpt.config, 0).get(name)?.toFloat32();
-  assert.ok(before && after1 && after0);
-  assert.ok(errors(after1, before).maxAbs > 0, 'strength 1 adds D·C');
-  assert.deepEqual(after0, before, 'strength 0 leaves W');
-  assert.ok(!merged.has('transformer.layers.1.attention.query_key_value.matrix_C.0'), 'C dropped');
-  assert.ok(merged.has('transformer.layers.1.attention.query_key_value.matrix_A.0'), 'motion A kept');
-});
 
 const source = () => {
   const golden = goldenDits().find((g) => g.label === 'gen-rgba-h48.json');

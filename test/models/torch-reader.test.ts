@@ -77,6 +77,32 @@ test('torch reader: bfloat16 widens by a 16-bit shift, float16 exactly (subnorma
   assert.deepEqual(got.fp, [1, -2, 2 ** -24, 65504, Number.NEGATIVE_INFINITY]);
 });
 
+test('torch reader: a bfloat16 tensor bigger than one read chunk, at an odd storage offset', async () => {
+  const count = 4_200_001; // more than 2^21 elements, so it is read and widened in several passes
+  const bits = Uint16Array.from({ length: count + 3 }, (_, i) => 0x3c00 + ((i * 7919) % 0x0800));
+  const s: StorageToWrite = {
+    key: '0',
+    dtype: 'bfloat16',
+    numel: bits.length,
+    chunks: () => [new Uint8Array(bits.buffer)],
+  };
+  const file = await writeStateDict({ big: new TensorToWrite(s, [count], [1], 3) }, [s]);
+  const tf = await loadTorchFile(file);
+  const got = stateDictSources(tf, topLevelDict(tf, 'state_dict')).get('big')?.toFloat32();
+  assert.ok(got && got.length === count);
+  const f = new DataView(new ArrayBuffer(4));
+  const want = (i: number) => {
+    f.setUint32(0, bits[i + 3] << 16);
+    return f.getFloat32(0);
+  };
+  for (const i of [0, 1, 2 ** 21 - 1, 2 ** 21, 2 ** 21 + 1, 2 ** 22, count - 1])
+    assert.equal(got[i], want(i), `element ${i}`);
+  assert.ok(
+    got.every((v, i) => v === want(i)),
+    'every element',
+  );
+});
+
 test('torch reader: a zip64 archive (zip64 end record, locator and extra fields) reads the same', async () => {
   const data = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i));
   const s = f32Storage('7', data);
