@@ -11,12 +11,7 @@ import { type Frames, type Quantize, toByte } from './frames.ts';
  * `planes` (3: RGB, 4: RGBA) grey planes of each frame; alpha is added opaque, or dropped, as needed.
  * Values become bytes as `quantize` says (frames.ts toByte).
  */
-export function* y4mStream(
-  f: Frames,
-  planes: 3 | 4,
-  fps = f.fps,
-  quantize: Quantize = 'round',
-): Generator<Uint8Array> {
+export function* y4mStream(f: Frames, planes: 3 | 4, fps = f.fps, quantize: Quantize = 'round'): Generator<Uint8Array> {
   const [num, den] = rational(fps);
   yield Buffer.from(`YUV4MPEG2 W${f.width} H${f.height * planes} F${num}:${den} Ip A1:1 Cmono\n`);
   const pixels = f.width * f.height;

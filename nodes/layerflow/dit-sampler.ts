@@ -347,6 +347,7 @@ export const ditSampler = defineNode({
       settings,
       {
         signal: ctx.signal,
+        ...(ctx.noise ? { noise: ctx.noise } : {}),
         onStep(i, n, denoised) {
           ctx.progress((i + 1) / n, `step ${i + 1}/${n}`);
           const k = params.previewEvery;

@@ -147,12 +147,6 @@ export function layerClips(layout: SequenceLayout, out: Float32Array, fps: numbe
   return clips;
 }
 
-/** VAE moments [2C, T, h, w] (mean first) → the transformer's latents [T, C, h, w] × scale, from the mean. */
-export function latentsFromMoments(moments: Float32Array, dims: number[], scale: number): Float32Array<ArrayBuffer> {
-  const [, c2, t, h, w] = dims;
-  return latentsFromZ(moments.subarray(0, (c2 / 2) * t * h * w), [c2 / 2, t, h, w], scale);
-}
-
 /** A VAE latent z [C, T, h, w] → the transformer's latents [T, C, h, w] × scale. */
 export function latentsFromZ(z: Float32Array, dims: readonly number[], scale: number): Float32Array<ArrayBuffer> {
   const [C, t, h, w] = dims;

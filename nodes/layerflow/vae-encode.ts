@@ -210,16 +210,28 @@ export const vaeEncode = defineNode({
     'matte as grey levels). Clips are resized to the pack size and cut to its frames per layer; all layers ' +
     'go through the VAE as one sequence (the first frame duplicated where the task does), as the reference ' +
     'encodes them.\n\n' +
-    'Layers not given: the sequence still needs a clip in every layer slot. Their latents are replaced by ' +
-    "sampled ones, but they still move the given layers' latents, because the one VAE pass carries causal " +
-    'history across layer borders and takes its GroupNorm statistics over every frame. The reference puts ' +
-    'real frames there (its DAVIS loader: the blend in the background slot, blend·mask over grey as the ' +
-    'foreground, the mask as the matte), which a user does not have. Default `copy` repeats the given layer ' +
-    'in those slots: of copy, mid-grey and black it lands nearest the reference on the golden release. To ' +
-    'reproduce the reference exactly, connect a LayeredVideo holding every layer.\n\n' +
-    'Posterior: the VAE gives a mean and a spread per latent. Default `mean`: deterministic, reused across ' +
-    "sampler seeds, and the given layers come back as the VAE's best reconstruction. The reference samples " +
-    '(mean + σ·ε, as the model was trained); `sample` does that with its own seed.\n\n' +
+    'Pixel values: 8-bit frames are read as u/255 and enter the VAE as 2v − 1 in float32, the ' +
+    "reference's u8/127.5 − 1 to float32 rounding; a matte enters as 2α − 1 in all three channels. VAE " +
+    'Decode maps back with (clamp(v, −1, 1) + 1) / 2 and Save Video makes bytes (see its `8-bit conversion`).' +
+    '\n\n' +
+    'Layers not given: the one VAE pass still needs a clip in every layer slot. Their latents are thrown ' +
+    "away (the sampler generates those slots), but their frames still move the given layers' latents: the " +
+    'pass carries causal history across layer borders and takes its GroupNorm statistics over all frames. ' +
+    'The reference has real frames there, from its DAVIS test loader: the foreground slot holds blend·mask ' +
+    'over grey, the matte slot the mask, the background slot the blend itself, the blend slot the blend. A ' +
+    'user has none of these (they are what the task makes), so `Layers not given` chooses what is fed: ' +
+    '`copy` (default) repeats the first given layer (decompose: the blend in the foreground, matte and ' +
+    'background slots; fg-to-bg: the foreground in the background and blend slots; bg-to-fg: the background ' +
+    'in the foreground, matte and blend slots), `grey` is mid-grey, `black` is black. On the golden tiny ' +
+    'release (random weights) copy lands nearest the reference over the three tasks, and for decompose ' +
+    "the reference's background slot is the blend, which copy feeds exactly. The condition latents still " +
+    'differ from the reference (on that release by 10–65 % rms): to reproduce it exactly, connect a ' +
+    'LayeredVideo holding every layer.\n\n' +
+    'Posterior: the VAE gives a mean and a log-variance per latent. Default `mean`: deterministic, the same ' +
+    "for every sampler seed, and the given layers come back as the VAE's best reconstruction. The " +
+    'reference samples (mean + exp(0.5 · clamp(logvar, −30, 20)) · ε, as the model was trained), so its ' +
+    'condition differs from the mean by that draw; `sample` does the same with its own seed. Either is ' +
+    "scaled by the pack's latent scale (1.15258426 released).\n\n" +
     '`chunk frames` bounds memory on long clips: each pass re-encodes a short lead-in and drops it, but ' +
     'has its own normalisation statistics, so the result only approximates one pass (0 = one pass, as the ' +
     'reference).',
@@ -294,6 +306,7 @@ export const vaeEncode = defineNode({
         unsupplied,
         posterior,
         seed: posteriorSeed,
+        ...(ctx.noise ? { noise: ctx.noise } : {}),
         signal: ctx.signal,
       }),
     };
