@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { fsyncFile, tempPathFor } from './atomic.ts';
 import { MediaError } from './errors.ts';
 import { runTool } from './ffmpeg.ts';
-import type { Frames } from './frames.ts';
+import type { Frames, Quantize } from './frames.ts';
 import { fixGifDisposal } from './gif-disposal.ts';
 import { probeVideo } from './probe.ts';
 import { unstackPlanes, y4mStream } from './y4m.ts';
@@ -100,8 +100,11 @@ export interface Encoder {
   readonly format: EncodedFormat;
   /** The options it was started with (parsed). */
   readonly options: Readonly<Options>;
-  /** Pipes the clip in (at `fps`, default the clip's), waits for ffmpeg, checks alpha, moves the file to `path` atomically. */
-  finish(clip: Frames, path: string, fps?: number): Promise<void>;
+  /**
+   * Pipes the clip in (at `fps`, default the clip's; bytes as `quantize` says, default rounded), waits for
+   * ffmpeg, checks alpha, moves the file to `path` atomically.
+   */
+  finish(clip: Frames, path: string, fps?: number, quantize?: Quantize): Promise<void>;
   /** Ends the process unused and removes its file. */
   cancel(): Promise<void>;
   /** Lets this process exit without waiting for an idle encoder (a spare), or not. */
@@ -113,13 +116,14 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   const opts = EncoderOptions.parse(options);
   const enc = ENCODINGS[format];
   const tmp = tempPathFor(`${dir}/encoder${enc.ext}`);
-  let deliver: (input: { clip: Frames; fps: number } | null) => void = () => {};
-  const given = new Promise<{ clip: Frames; fps: number } | null>((resolve) => {
+  type Input = { clip: Frames; fps: number; quantize: Quantize };
+  let deliver: (input: Input | null) => void = () => {};
+  const given = new Promise<Input | null>((resolve) => {
     deliver = resolve;
   });
   async function* input() {
     const got = await given;
-    if (got) yield* y4mStream(got.clip, enc.planes, got.fps);
+    if (got) yield* y4mStream(got.clip, enc.planes, got.fps, got.quantize);
   }
   const filter = enc.filter ? `${unstackPlanes(enc.planes, 'rgb')};${enc.filter(opts)}` : unstackPlanes(enc.planes);
   const args = [
@@ -142,8 +146,8 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   return {
     format,
     options: opts,
-    async finish(clip, path, fps = clip.fps) {
-      deliver({ clip, fps });
+    async finish(clip, path, fps = clip.fps, quantize = 'round') {
+      deliver({ clip, fps, quantize });
       try {
         const failed = await done;
         if (failed) throw relabel(failed, label, tmp, path);

@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from './atomic.ts';
 import { MediaError } from './errors.ts';
-import { type Frames, toBytes } from './frames.ts';
+import { type Frames, type Quantize, toBytes } from './frames.ts';
 
 /** One decoded PNG: 8-bit RGBA pixels and whether the file has any transparency information. */
 export interface DecodedPng {
@@ -22,9 +22,9 @@ export function decodePng(bytes: Uint8Array, file: string): DecodedPng {
 }
 
 /** Encodes frame `index` of a clip as PNG: RGBA (colour type 6) for 4 channels, RGB (type 2) for 3. */
-export function encodePng(image: Frames, index = 0): Buffer {
+export function encodePng(image: Frames, index = 0, quantize: Quantize = 'round'): Buffer {
   const n = image.width * image.height * image.channels;
-  const bytes = toBytes(image.data.subarray(index * n, (index + 1) * n));
+  const bytes = toBytes(image.data.subarray(index * n, (index + 1) * n), undefined, quantize);
   const alpha = image.channels === 4;
   return PNG.sync.write(
     {

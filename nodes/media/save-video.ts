@@ -5,7 +5,7 @@ import { defineNode, type Prepared, type RunContext, type SpecIssue } from '../.
 import { type Encoder, EncoderSpeed } from '../../media/encoder.ts';
 import { returnEncoder, takeEncoder } from '../../media/encoder-pool.ts';
 import { INSTALL_HINT, missingTools, type Tool } from '../../media/ffmpeg-binaries.ts';
-import type { Frames } from '../../media/frames.ts';
+import { type Frames, Quantize } from '../../media/frames.ts';
 import { VideoFormat, writeVideo } from '../../media/write-video.ts';
 import { layersInput, matteAsClip, sameShape, shapeIssues, videoInput, withMatte } from './clip.ts';
 import { FileNameParam, layerFileName, outputBase } from './files.ts';
@@ -57,6 +57,14 @@ const Params = z.object({
       { value: 'small', label: 'Small file (slower)' },
     ],
   }),
+  quantize: Quantize.default('round').meta({
+    label: '8-bit conversion',
+    docs: 'round: to the nearest level; truncate: (255·v) cut to an integer, as the LayerFlow reference writes its mp4s',
+    choices: [
+      { value: 'round', label: 'round to nearest (default)' },
+      { value: 'truncate', label: 'truncate (as the LayerFlow reference’s mp4)' },
+    ],
+  }),
 });
 type Params = z.infer<typeof Params>;
 
@@ -102,6 +110,7 @@ async function writeClip(clip: Frames, path: string, params: Params, ctx: RunCon
     padOdd: true,
     speed: params.speed,
     encoder: preparedEncoder(ctx),
+    quantize: params.quantize,
   });
 }
 
@@ -145,7 +154,7 @@ export const saveVideo = defineNode({
   version: 1,
   category: 'Media',
   title: 'Save Video',
-  docs: "Writes a video, or every layer of a layered video, into the run's output folder: MP4 (H.264), WebM (VP9 with alpha), MOV (ProRes 4444 with alpha), a PNG sequence or a GIF. A connected **alpha** matte becomes the video's alpha channel, and the written file is checked to still have it. Layers go into a folder named like the file, one file per layer as they are (`foreground.webm`, `alpha.webm`, …); for a transparent foreground, save Split Layers' foreground with its alpha. The file name defaults to the node id. Files are written atomically.",
+  docs: "Writes a video, or every layer of a layered video, into the run's output folder: MP4 (H.264), WebM (VP9 with alpha), MOV (ProRes 4444 with alpha), a PNG sequence or a GIF. A connected **alpha** matte becomes the video's alpha channel, and the written file is checked to still have it. Layers go into a folder named like the file, one file per layer as they are (`foreground.webm`, `alpha.webm`, …); for a transparent foreground, save Split Layers' foreground with its alpha. The file name defaults to the node id. Files are written atomically. Float values become 8-bit by rounding to the nearest level; `truncate` writes the bytes the LayerFlow reference writes ((255·v) in float32 cut to an integer, which reads up to one level darker), for byte-for-byte comparisons with its mp4s.",
   purity: 'sink',
   writesRunFiles: true,
   inputs: {
