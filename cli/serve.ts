@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../api/studio-paths.ts';
 import { ensureRenderer } from '../server/renderer-build.ts';
 import { startServer } from '../server/server.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
+import { openBrowser } from './open-browser.ts';
 
 /** Loopback only: anything on this machine can reach it, so the per-launch token guards every request. */
 const HOST = '127.0.0.1';
@@ -22,19 +22,6 @@ function parsePort(text: string | undefined): number {
     throw new UsageError(`--port must be a whole number from 0 to 65535 (0: any free port), not "${text}"`);
   }
   return port;
-}
-
-/** Opens the URL in the desktop's browser; a failure only costs the convenience, so it is reported, not thrown. */
-function openBrowser(url: string, say: (line: string) => void): void {
-  const [command, ...args] =
-    process.platform === 'darwin'
-      ? ['open', url]
-      : process.platform === 'win32'
-        ? ['cmd', '/c', 'start', '""', url]
-        : ['xdg-open', url];
-  const child = spawn(command, args, { stdio: 'ignore', detached: true });
-  child.on('error', (err) => say(`could not open a browser (${err.message}); open the URL above yourself`));
-  child.unref();
 }
 
 /**
@@ -56,14 +43,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   process.stdout.write(`LayerFlow Studio is running at ${url}\n`);
   say(`data: ${dataDir}\nPress Ctrl-C to stop.`);
-  if (values.open) openBrowser(url, say);
+  const removeLaunchPage = values.open ? await openBrowser(url, say) : async () => {};
   return new Promise((done) => {
     let stopping = false;
     const stop = () => {
       if (stopping) process.exit(EXIT.cancelled);
       stopping = true;
       say('stopping… (Ctrl-C again to quit at once)');
-      server.close().then(
+      Promise.all([server.close(), removeLaunchPage()]).then(
         () => done(EXIT.ok),
         (err: Error) => {
           say(`error while stopping: ${err.message}`);

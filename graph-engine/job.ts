@@ -13,6 +13,8 @@ export const JobErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
   nodeId: z.string().optional(),
+  /** The node's param or input it is about, where the node said. */
+  field: z.string().optional(),
 });
 export type JobError = z.infer<typeof JobErrorSchema>;
 
@@ -72,7 +74,12 @@ export function toJobError(err: unknown): JobError {
   if (err && typeof err === 'object' && typeof (err as JobError).message === 'string') {
     const e = err as Partial<JobError> & { name?: string };
     const code = typeof e.code === 'string' ? e.code : (e.name ?? 'error');
-    return { code, message: e.message as string, ...(typeof e.nodeId === 'string' ? { nodeId: e.nodeId } : {}) };
+    return {
+      code,
+      message: e.message as string,
+      ...(typeof e.nodeId === 'string' ? { nodeId: e.nodeId } : {}),
+      ...(typeof e.field === 'string' ? { field: e.field } : {}),
+    };
   }
   return { code: 'error', message: String(err) };
 }

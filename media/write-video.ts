@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { produceDirAtomic, produceFileAtomic, writeFileAtomic } from './atomic.ts';
 import { MediaError } from './errors.ts';
-import { runTool } from './ffmpeg.ts';
+import { fileArg, runTool } from './ffmpeg.ts';
 import { checkFrames, type Frames, toBytes } from './frames.ts';
 import { decodePng, encodePng } from './png.ts';
 import { probeVideo, tag } from './probe.ts';
@@ -99,6 +99,7 @@ export async function writeVideo(
   path: string,
   format: VideoFormat,
   options: WriteVideoOptions = {},
+  signal?: AbortSignal,
 ): Promise<void> {
   checkFrames(frames, path);
   const opts = WriteVideoOptions.parse(options);
@@ -109,7 +110,7 @@ export async function writeVideo(
       { file: path },
     );
   }
-  if (format === 'png-seq') return writePngSequence(frames, path);
+  if (format === 'png-seq') return writePngSequence(frames, path, signal);
   const enc = ENCODINGS[format];
   if (format === 'mp4-h264' && !opts.padOdd && (frames.width % 2 || frames.height % 2)) {
     throw new MediaError(
@@ -134,10 +135,10 @@ export async function writeVideo(
       '-i',
       'pipe:0',
       ...enc.args(frames, opts),
-      tmp,
+      fileArg(tmp),
     ];
-    await runTool('ffmpeg', args, { file: path, input: rawFrames(frames, enc.input) });
-    if (format === 'webm-vp9-alpha' || format === 'prores4444') await verifyAlpha(tmp, path, enc.alphaPixFmt);
+    await runTool('ffmpeg', args, { file: path, input: rawFrames(frames, enc.input), signal });
+    if (format === 'webm-vp9-alpha' || format === 'prores4444') await verifyAlpha(tmp, path, enc.alphaPixFmt, signal);
   });
 }
 
@@ -159,8 +160,8 @@ function* rawFrames(f: Frames, pixFmt: 'rgb24' | 'rgba'): Generator<Uint8Array> 
 }
 
 /** Probes the written file: the alpha pixel format (or VP9's alpha_mode tag) must be there. */
-async function verifyAlpha(tmp: string, path: string, pixFmt: RegExp | undefined): Promise<void> {
-  const stream = await probeVideo(tmp);
+async function verifyAlpha(tmp: string, path: string, pixFmt: RegExp | undefined, signal?: AbortSignal): Promise<void> {
+  const stream = await probeVideo(tmp, signal);
   const ok = pixFmt ? pixFmt.test(stream.pix_fmt) : tag(stream, 'alpha_mode') === '1';
   if (!ok) {
     const found = pixFmt
@@ -175,10 +176,11 @@ async function verifyAlpha(tmp: string, path: string, pixFmt: RegExp | undefined
 }
 
 /** frame_00001.png … in a folder that replaces `dir` atomically; RGBA PNGs when the clip has alpha. */
-async function writePngSequence(frames: Frames, dir: string): Promise<void> {
+async function writePngSequence(frames: Frames, dir: string, signal?: AbortSignal): Promise<void> {
   await produceDirAtomic(dir, async (tmp) => {
     await mkdir(tmp, { recursive: true });
     for (let i = 0; i < frames.frames; i++) {
+      signal?.throwIfAborted();
       await writeFileAtomic(join(tmp, `frame_${String(i + 1).padStart(5, '0')}.png`), encodePng(frames, i));
     }
     if (frames.channels === 4) await verifyPngAlpha(tmp, dir);
