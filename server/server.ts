@@ -73,7 +73,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const rendererDir = opts.rendererDir ?? RENDERER_DIR;
   // Loaded on demand so a server over injected services never loads the engine and its nodes.
-  const services = opts.services ?? (await (await import('../api/studio.ts')).createStudio({ dataDir: opts.dataDir }));
+  const services =
+    opts.services ?? (await (await import('../api/studio.ts')).createStudio({ dataDir: opts.dataDir, isolate: true }));
   const createContext = () => ({ services });
   const trpc = createHTTPHandler({
     router: appRouter,
