@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../api/studio-paths.ts';
+import { FolderLockedError } from '../graph-engine/folder-lock.ts';
 import { ensureRenderer } from '../server/renderer-build.ts';
 import { startServer } from '../server/server.ts';
-import { EXIT, UsageError } from './exit-codes.ts';
+import { CliError, EXIT, UsageError } from './exit-codes.ts';
 import { openBrowser } from './open-browser.ts';
 
 /** Loopback only: anything on this machine can reach it, so the per-launch token guards every request. */
@@ -37,6 +38,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   await ensureRenderer();
   const server = await startServer({ port, host: HOST, dataDir }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use; pick another with --port`);
+    if (err instanceof FolderLockedError) throw new CliError(err.message, EXIT.failed, err.code);
     throw err;
   });
   const url = `${server.url}?token=${server.token}`;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 
 const LockSchema = z.object({
@@ -61,6 +61,11 @@ async function readLock(path: string): Promise<Lock | undefined> {
   } catch {
     return undefined; // torn or foreign: treated as stale
   }
+}
+
+/** This process as a person would recognise it in the message (`main.ts serve --data …`). */
+function thisCommand(): string {
+  return [basename(process.argv[1] ?? 'node'), ...process.argv.slice(2)].join(' ').slice(0, 200);
 }
 
 /** Links `tmp` to `path`; false when `path` exists. */

@@ -109,8 +109,13 @@ async function feed(stdin: NodeJS.WritableStream, chunks: Iterable<Uint8Array>):
     if (closed) return;
     if (!stdin.write(chunk)) {
       await new Promise<void>((r) => {
-        stdin.once('drain', r);
-        stdin.once('close', r);
+        const go = () => {
+          stdin.off('drain', go);
+          stdin.off('close', go);
+          r();
+        };
+        stdin.on('drain', go);
+        stdin.on('close', go);
       });
     }
   }

@@ -12,9 +12,10 @@ export interface CliResult {
 }
 
 /** Starts `node --import tsx cli/main.ts …` with stdout and stderr piped (so not a TTY). */
-export function startCli(args: string[], cwd?: string) {
+export function startCli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv) {
   const proc = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd,
+    env: env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

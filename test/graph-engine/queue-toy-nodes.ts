@@ -100,6 +100,28 @@ export const toyNodes = [
     },
   }),
   defineNode({
+    type: 'toy.sleep',
+    version: 1,
+    category: 'Toy',
+    title: 'Sleep',
+    docs: 'Waits `ms` (or until cancelled), then writes a file: a job that takes a while.',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Num' } } },
+    outputs: {},
+    params: z.object({ ms: z.number().min(0) }),
+    run: async (_i, p, ctx) => {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, p.ms);
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(ctx.signal.reason);
+        });
+      });
+      await writeFile(join(ctx.outDir, 'slept.txt'), String(p.ms));
+      return {};
+    },
+  }),
+  defineNode({
     type: 'toy.spin',
     version: 1,
     category: 'Toy',
