@@ -1,7 +1,7 @@
 // The child process of childRunner: builds the node registry from the module it is given, then runs one
 // job at a time as the parent asks, sending the engine's events back. It dies with its parent.
-import type { JobRunner, RunSummary } from './job-runner.ts';
-import { inProcessRunner } from './job-runner.ts';
+import type { EngineEvent } from './events.ts';
+import { inProcessRunner, type RunSummary } from './job-runner.ts';
 import type { NodeRegistry } from './registry.ts';
 import type { RunnableJob } from './run-job.ts';
 
@@ -10,7 +10,7 @@ export type ToWorker = { type: 'run'; job: RunnableJob } | { type: 'cancel' };
 /** What the worker sends back. */
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'event'; event: Parameters<Parameters<JobRunner['run']>[1]['onEvent']>[0] }
+  | { type: 'event'; event: EngineEvent }
   | { type: 'done'; summary: RunSummary }
   | { type: 'error'; message: string; code?: string };
 

@@ -1,6 +1,6 @@
 import { constants, type ReadStream } from 'node:fs';
 import { type FileHandle, lstat, open, realpath } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, sep } from 'node:path';
+import { extname, isAbsolute, join, relative } from 'node:path';
 
 /**
  * One answer to a file request, shared by the local server (Node's http) and the desktop app's
@@ -104,8 +104,8 @@ export async function openInside(
   const link = await lstat(path).catch(() => undefined);
   if (!link?.isFile()) return undefined;
   const [realRoot, realFile] = await Promise.all([realpath(root), realpath(path)]).catch(() => []);
+  // Equal only when no component below the root is a symlink (the root itself may be one, /tmp on macOS).
   if (!realRoot || realFile !== join(realRoot, relative(root, path))) return undefined;
-  if (!realFile.startsWith(realRoot + sep)) return undefined;
   const handle = await open(path, OPEN_FLAGS).catch(() => undefined);
   if (!handle) return undefined;
   const info = await handle.stat().catch(() => undefined);

@@ -13,7 +13,7 @@ import { APP_POLICY, fileReply, NOT_FOUND, OUTPUT_POLICY, pathInside } from './f
 import { RENDERER_DIR } from './renderer-build.ts';
 import { refusal } from './request-guard.ts';
 import { PAGE_HEADERS, RESPONSE_HEADERS } from './security-headers.ts';
-import { sendReply } from './static-files.ts';
+import { sendReply } from './send-reply.ts';
 import { newToken, requestToken, tokenMatches } from './token.ts';
 
 export interface ServerOptions {

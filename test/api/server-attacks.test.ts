@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { studioPaths } from '../../api/studio-paths.ts';
+import { sendReply } from '../../server/send-reply.ts';
 import { type RunningServer, startServer } from '../../server/server.ts';
-import { sendReply } from '../../server/static-files.ts';
 import { fakeServices } from './fake-services.ts';
 
 /**
