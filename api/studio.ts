@@ -120,7 +120,8 @@ export async function createStudio(opts: {
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
-  const runner = opts.isolate && !opts.registry ? childRunner({ registryModule: REGISTRY_MODULE }) : undefined;
+  const runner =
+    opts.isolate && !opts.registry ? childRunner({ registryModule: REGISTRY_MODULE, prestart: true }) : undefined;
   const queue: Queue = await JobQueue.open({ dir: paths.jobs, registry, runner });
   const settled = outcomeTracker(queue);
   const workflows = new JsonFolder(paths.workflows);

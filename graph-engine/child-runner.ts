@@ -11,6 +11,8 @@ export interface ChildRunnerOptions {
   registryExport?: string;
   /** How long a cancelled run may take to stop by itself before its process is killed. */
   graceMs?: number;
+  /** Start the child now rather than on the first job (it loads every node pack: seconds). */
+  prestart?: boolean;
 }
 
 /**
@@ -42,6 +44,12 @@ export function childRunner(opts: ChildRunnerOptions): JobRunner {
       );
       proc.once('message', (m: FromWorker) => (m.type === 'ready' ? resolve(proc) : undefined));
     });
+  }
+
+  if (opts.prestart) {
+    ready = start();
+    // A failed start is reported to the first run (which starts it again), not as an unhandled rejection.
+    ready.catch(() => undefined);
   }
 
   return {
@@ -89,7 +97,10 @@ export function childRunner(opts: ChildRunnerOptions): JobRunner {
       if (!proc) return;
       const gone = new Promise((r) => proc.once('exit', r));
       proc.disconnect();
+      // It exits when its parent lets go; one still loading its node packs is not waited for.
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
       await gone;
+      clearTimeout(timer);
     },
   };
 }

@@ -19,16 +19,18 @@ const send = (message: FromWorker) => {
   if (process.connected) process.send?.(message);
 };
 
-const [modulePath, exportName = 'createRegistry'] = process.argv.slice(2);
-const factory = (await import(modulePath))[exportName] as () => NodeRegistry | Promise<NodeRegistry>;
-const runner = inProcessRunner(await factory());
 let controller: AbortController | undefined;
 
-// Parent gone (closed, or killed with -9): stop at once. Exiting kills this run's ffmpeg children.
+// Parent gone (closed, or killed with -9): stop at once, even while still loading the node packs below.
+// Exiting kills this run's ffmpeg children.
 process.on('disconnect', () => {
   controller?.abort(new Error('the studio process went away'));
   process.exit(0);
 });
+
+const [modulePath, exportName = 'createRegistry'] = process.argv.slice(2);
+const factory = (await import(modulePath))[exportName] as () => NodeRegistry | Promise<NodeRegistry>;
+const runner = inProcessRunner(await factory());
 
 process.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') {

@@ -21,6 +21,7 @@ import { gateWorkflow, sinkWorkflow, toyRegistry, waitForFile } from './queue-to
  */
 
 const TOY_MODULE = new URL('./queue-toy-nodes.ts', import.meta.url).pathname;
+const SLOW_MODULE = new URL('./slow-registry.ts', import.meta.url).pathname;
 const RESTART_CHILD = new URL('./queue-restart-child.ts', import.meta.url).pathname;
 
 async function tempDir(): Promise<string> {
@@ -305,6 +306,23 @@ test('cancelling a node stuck in synchronous work ends the job cancelled; the ne
     assert.equal(queue.get(next.id)?.status, 'finished');
   } finally {
     await queue.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a prestarted runner starts its process before any job, and close ends it while it is still loading', async () => {
+  const dir = await tempDir();
+  const flag = join(dir, 'loading.pid');
+  process.env.LF_SLOW_REGISTRY_FLAG = flag;
+  try {
+    const runner = childRunner({ registryModule: SLOW_MODULE, prestart: true });
+    await waitForFile(flag);
+    const pid = Number(await readFile(flag, 'utf8'));
+    assert.notEqual(pid, process.pid);
+    await runner.close?.();
+    assert.throws(() => process.kill(pid, 0), 'the loading process is gone');
+  } finally {
+    delete process.env.LF_SLOW_REGISTRY_FLAG;
     await rm(dir, { recursive: true, force: true });
   }
 });
