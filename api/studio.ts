@@ -12,6 +12,7 @@ import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/wor
 import { createRegistry } from '../nodes/index.ts';
 import { listPresets, loadPreset, PresetNotFoundError } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
+import { keepEditorSpares } from './engine-registry.ts';
 import { StudioError } from './errors.ts';
 import { JsonFolder } from './json-folder.ts';
 import { type FolderOpener, openFolder } from './open-folder.ts';
@@ -20,8 +21,12 @@ import type { EdgeType, Inferred, Issue, JobDetail, JobSummary, PackSummary, Wor
 import type { StudioServices } from './services.ts';
 import { studioPaths } from './studio-paths.ts';
 
-/** The module whose createRegistry() a job's child process calls to build the same registry. */
-const REGISTRY_MODULE = fileURLToPath(new URL('../nodes/index.ts', import.meta.url));
+/** How the server's engine child builds the same registry, spare encoders included; started at launch. */
+const ENGINE_RUNNER = {
+  registryModule: fileURLToPath(new URL('./engine-registry.ts', import.meta.url)),
+  registryExport: 'createEngineRegistry',
+  prestart: true,
+};
 
 /** Job states after which nothing changes. */
 const FINAL: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'cancelled']);
@@ -120,8 +125,9 @@ export async function createStudio(opts: {
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
-  const runner =
-    opts.isolate && !opts.registry ? childRunner({ registryModule: REGISTRY_MODULE, prestart: true }) : undefined;
+  // Jobs run where the spare encoders are kept: in the engine child when isolated, else in this process.
+  const runner = opts.isolate && !opts.registry ? childRunner(ENGINE_RUNNER) : undefined;
+  if (!runner) keepEditorSpares();
   const queue: Queue = await JobQueue.open({ dir: paths.jobs, registry, runner });
   const settled = outcomeTracker(queue);
   const workflows = new JsonFolder(paths.workflows);

@@ -13,6 +13,8 @@ const commands: Record<string, () => Promise<Command>> = {
   presets: async () => (await import('./presets.ts')).presetsCommand,
   schema: async () => (await import('./schema.ts')).schemaCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
+  pack: async () => (await import('./pack.ts')).packCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
 };
 
 /** Runs one `layerflow` command line and returns the exit code. */

@@ -1,17 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { MediaError } from './errors.ts';
+import { binaryFor, INSTALL_HINT, type Tool } from './ffmpeg-binaries.ts';
 
-export type Tool = 'ffmpeg' | 'ffprobe';
+export type { Tool } from './ffmpeg-binaries.ts';
 
-/** The executable for a tool: LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE when set, else the name on PATH. */
-function executable(tool: Tool): string {
-  return (tool === 'ffmpeg' ? process.env.LAYERFLOW_FFMPEG : process.env.LAYERFLOW_FFPROBE) || tool;
+/** The executable for a tool (see ffmpeg-binaries.ts for the order), or a missing-ffmpeg error naming the file. */
+function executable(tool: Tool, file: string): string {
+  const binary = binaryFor(tool);
+  if ('path' in binary) return binary.path;
+  throw new MediaError('ffmpeg-missing', `${tool} is needed for ${file}, but ${binary.problem}: ${INSTALL_HINT}`, {
+    file,
+  });
 }
-
-const INSTALL_HINT =
-  'install FFmpeg (Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) ' +
-  'or point LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE at the executables';
 
 /**
  * A path as ffmpeg must be given it: an absolute `file:` URL. A bare argument would be read as an
@@ -25,8 +26,10 @@ export function fileArg(path: string): string {
 export interface ToolRun {
   /** The file the run is about, named in errors. */
   file: string;
-  /** Bytes fed to stdin, chunk by chunk (respecting backpressure). */
-  input?: Iterable<Uint8Array>;
+  /** Bytes fed to stdin, chunk by chunk (respecting backpressure); an async source may start later. */
+  input?: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /** Called with the process once spawned (e.g. to unref an encoder kept waiting). */
+  onSpawn?: (child: ChildProcess) => void;
   /** Aborting kills the tool at once (SIGKILL) and rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Most stdout bytes to take: past it the tool is killed and the run fails (a file lying about its size). */
@@ -43,8 +46,9 @@ process.once('exit', () => {
 export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
     if (run.signal?.aborted) return reject(run.signal.reason);
-    const child = spawn(executable(tool), args, { stdio: [run.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(executable(tool, run.file), args, { stdio: [run.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     live.add(child);
+    run.onSpawn?.(child);
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = '';
@@ -92,12 +96,15 @@ export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffe
         reject(new MediaError('ffmpeg-failed', `${tool} failed on ${run.file}:\n${why}`, { file: run.file }));
       }
     });
-    if (run.input && child.stdin) feed(child.stdin, run.input);
+    if (run.input && child.stdin) feed(child.stdin, run.input).catch(() => child.stdin?.destroy());
   });
 }
 
 /** Writes chunks to a child's stdin with backpressure; a closed pipe is reported by the exit code instead. */
-async function feed(stdin: NodeJS.WritableStream, chunks: Iterable<Uint8Array>): Promise<void> {
+async function feed(
+  stdin: NodeJS.WritableStream,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+): Promise<void> {
   let closed = false;
   stdin.on('error', () => {
     closed = true;
@@ -105,7 +112,7 @@ async function feed(stdin: NodeJS.WritableStream, chunks: Iterable<Uint8Array>):
   stdin.on('close', () => {
     closed = true;
   });
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     if (closed) return;
     if (!stdin.write(chunk)) {
       await new Promise<void>((r) => {

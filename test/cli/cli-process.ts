@@ -15,8 +15,8 @@ export interface CliResult {
 export function startCli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv) {
   const proc = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd,
-    env: env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ? { ...process.env, ...env } : process.env,
   });
   let stdout = '';
   let stderr = '';
@@ -30,6 +30,7 @@ export function startCli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv) 
   return { proc, done };
 }
 
-export function cli(args: string[], cwd?: string): Promise<CliResult> {
-  return startCli(args, cwd).done;
+/** Runs the CLI to its end; `env` adds to (or overrides) this process's environment. */
+export function cli(args: string[], cwd?: string, env?: Record<string, string>): Promise<CliResult> {
+  return startCli(args, cwd, env).done;
 }
