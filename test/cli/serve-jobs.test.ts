@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } fr
 import type { AppRouter } from '../../api/router.ts';
 import type { StudioEvent } from '../../api/schemas.ts';
 import { startCli } from './cli-process.ts';
-import { processesMentioning, slowSaveWorkflow, tempFiles, until } from './processes.ts';
+import { ffmpegsUnder, isRunning, slowSaveWorkflow, tempFiles, until } from './processes.ts';
 
 /** `layerflow serve` under load and under attack: its event loop stays free, and kill -9 loses nothing. */
 
@@ -98,11 +99,17 @@ test('kill -9 of the server during a save: ffmpeg dies with it, the job runs aga
   const { jobId } = await one.api.jobs.submit.mutate({ workflow: slowSaveWorkflow() as never });
   one.close();
   const outDir = join(data, 'jobs', 'outputs', jobId);
-  await until(async () => (await tempFiles(outDir)).length > 0, 'the save to start');
-  assert.ok((await processesMentioning(outDir)).length > 0, 'ffmpeg is writing the output');
+  // ffmpeg runs in the server's engine process, writing a private temp file from when the clip comes in.
+  const [encoder] = await until(async () => {
+    const found = (await ffmpegsUnder(first.proc.pid as number)).filter((f) => f.output && existsSync(f.output));
+    return found.length > 0 && found;
+  }, 'the save to start encoding');
   first.proc.kill('SIGKILL');
   await first.done;
-  await until(async () => (await processesMentioning(outDir)).length === 0, 'ffmpeg to die with the server');
+  await until(
+    async () => !(await isRunning(encoder.pid)) && !existsSync(encoder.output as string),
+    'ffmpeg and its half-written file to go with the server',
+  );
 
   const second = serve(data);
   const two = await client(await second.url);
