@@ -128,7 +128,11 @@ export async function createStudio(opts: {
   // Jobs run where the spare encoders are kept: in the engine child when isolated, else in this process.
   const runner = opts.isolate && !opts.registry ? childRunner(ENGINE_RUNNER) : undefined;
   if (!runner) keepEditorSpares();
-  const queue: Queue = await JobQueue.open({ dir: paths.jobs, registry, runner });
+  const queue: Queue = await JobQueue.open({ dir: paths.jobs, registry, runner }).catch(async (err: unknown) => {
+    // the engine child already started would keep this process alive (a second serve on a locked folder)
+    await runner?.close?.();
+    throw err;
+  });
   const settled = outcomeTracker(queue);
   const workflows = new JsonFolder(paths.workflows);
   const userPresets = new JsonFolder(paths.presets);
