@@ -54,7 +54,13 @@ export async function ffmpegsUnder(root: number): Promise<RunningFfmpeg[]> {
   };
   return [...args]
     .filter(([pid, argv]) => argv.length > 0 && /(^|\/)ffmpeg$/.test(argv[0]) && under(pid))
-    .map(([pid, argv]) => ({ pid, output: argv.filter((a) => a.startsWith('file:')).pop()?.slice('file:'.length) }));
+    .map(([pid, argv]) => ({
+      pid,
+      output: argv
+        .filter((a) => a.startsWith('file:'))
+        .pop()
+        ?.slice(5),
+    }));
 }
 
 /** Whether a process is running (a zombie, which has no command line, is not). */
