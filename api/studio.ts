@@ -1,16 +1,18 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childRunner } from '../graph-engine/child-runner.ts';
 import type { EngineEvent } from '../graph-engine/events.ts';
 import { inferGraphTypes } from '../graph-engine/infer.ts';
 import type { JobRecord, JobStatus } from '../graph-engine/job.ts';
-import { JobQueue, JobRejectedError } from '../graph-engine/queue.ts';
+import { JobQueue, JobRejectedError, type Queue } from '../graph-engine/queue.ts';
 import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { createRegistry } from '../nodes/index.ts';
-import { keepSpareEncoders } from '../nodes/media/index.ts';
 import { listPresets, loadPreset, PresetNotFoundError } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
+import { keepEditorSpares } from './engine-registry.ts';
 import { StudioError } from './errors.ts';
 import { JsonFolder } from './json-folder.ts';
 import { type FolderOpener, openFolder } from './open-folder.ts';
@@ -18,6 +20,13 @@ import { listOutputFiles } from './output-files.ts';
 import type { EdgeType, Inferred, Issue, JobDetail, JobSummary, PackSummary, WorkflowDoc } from './schemas.ts';
 import type { StudioServices } from './services.ts';
 import { studioPaths } from './studio-paths.ts';
+
+/** How the server's engine child builds the same registry, spare encoders included; started at launch. */
+const ENGINE_RUNNER = {
+  registryModule: fileURLToPath(new URL('./engine-registry.ts', import.meta.url)),
+  registryExport: 'createEngineRegistry',
+  prestart: true,
+};
 
 /** Job states after which nothing changes. */
 const FINAL: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'cancelled']);
@@ -74,7 +83,7 @@ async function listPacks(dir: string): Promise<PackSummary[]> {
  * between), so a client that refreshes on that event could read "running". This keeps the outcome the
  * event announced until the record catches up, so the event and the job list never disagree.
  */
-function outcomeTracker(queue: JobQueue) {
+function outcomeTracker(queue: Queue) {
   const announced = new Map<string, { status: JobStatus; error?: JobRecord['error'] }>();
   queue.subscribe((event) => {
     const status = FINAL_EVENT[event.type];
@@ -108,19 +117,29 @@ export async function createStudio(opts: {
   registry?: NodeRegistry;
   /** How to show a folder to the user (tests pass a fake). */
   openFolder?: FolderOpener;
+  /**
+   * Run jobs in a child process (the server does: its event loop must keep answering while a node
+   * computes, and a crash must take only the job). Needs the built-in registry, which the child rebuilds.
+   */
+  isolate?: boolean;
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
-  // the editor re-runs graphs after small changes: a waiting encoder per kind saves loading ffmpeg each time
-  keepSpareEncoders(4);
-  const queue = await JobQueue.open({ dir: paths.jobs, registry });
+  // Jobs run where the spare encoders are kept: in the engine child when isolated, else in this process.
+  const runner = opts.isolate && !opts.registry ? childRunner(ENGINE_RUNNER) : undefined;
+  if (!runner) keepEditorSpares();
+  const queue: Queue = await JobQueue.open({ dir: paths.jobs, registry, runner }).catch(async (err: unknown) => {
+    // the engine child already started would keep this process alive (a second serve on a locked folder)
+    await runner?.close?.();
+    throw err;
+  });
   const settled = outcomeTracker(queue);
   const workflows = new JsonFolder(paths.workflows);
   const userPresets = new JsonFolder(paths.presets);
   const catalogue = buildCatalogue(registry);
   const load = (doc: WorkflowDoc) => loadWorkflow(doc, { registry });
-  const job = (id: string) => {
-    const record = queue.get(id);
+  const job = async (id: string) => {
+    const record = await queue.get(id);
     return record && settled(record);
   };
 
@@ -185,14 +204,14 @@ export async function createStudio(opts: {
         try {
           return { jobId: (await queue.submit(doc, { targets, title })).id };
         } catch (err) {
-          if (err instanceof JobRejectedError) throw new StudioError('bad-request', err.message);
+          if (err instanceof JobRejectedError) throw new StudioError('bad-request', err.message, err.issues);
           throw err;
         }
       },
       cancel: (id) => queue.cancel(id),
-      list: async () => queue.list().map((j) => summary(settled(j))),
+      list: async () => (await queue.list()).map((j) => summary(settled(j))),
       get: async (id) => {
-        const record = job(id);
+        const record = await job(id);
         return record && detail(record);
       },
       subscribe: (listener) => queue.subscribe(listener),
@@ -200,18 +219,18 @@ export async function createStudio(opts: {
     packs: { list: () => listPacks(paths.packs) },
     outputs: {
       list: async (jobId) => {
-        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
+        if (!(await queue.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
         return listOutputFiles(paths.outputs, jobId);
       },
       openFolder: async (jobId) => {
-        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
+        if (!(await queue.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
         const dir = join(paths.outputs, jobId);
         await mkdir(dir, { recursive: true });
         return (opts.openFolder ?? openFolder)(dir);
       },
     },
     async close() {
-      for (const j of queue.list()) if (j.status === 'running') await queue.cancel(j.id);
+      for (const j of await queue.list()) if (j.status === 'running') await queue.cancel(j.id);
       await queue.close();
     },
   };

@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../api/studio-paths.ts';
+import { FolderLockedError } from '../graph-engine/folder-lock.ts';
 import { ensureRenderer } from '../server/renderer-build.ts';
 import { startServer } from '../server/server.ts';
-import { EXIT, UsageError } from './exit-codes.ts';
+import { CliError, EXIT, UsageError } from './exit-codes.ts';
+import { openBrowser } from './open-browser.ts';
 
 /** Loopback only: anything on this machine can reach it, so the per-launch token guards every request. */
 const HOST = '127.0.0.1';
@@ -24,19 +25,6 @@ function parsePort(text: string | undefined): number {
   return port;
 }
 
-/** Opens the URL in the desktop's browser; a failure only costs the convenience, so it is reported, not thrown. */
-function openBrowser(url: string, say: (line: string) => void): void {
-  const [command, ...args] =
-    process.platform === 'darwin'
-      ? ['open', url]
-      : process.platform === 'win32'
-        ? ['cmd', '/c', 'start', '""', url]
-        : ['xdg-open', url];
-  const child = spawn(command, args, { stdio: 'ignore', detached: true });
-  child.on('error', (err) => say(`could not open a browser (${err.message}); open the URL above yourself`));
-  child.unref();
-}
-
 /**
  * `layerflow serve [--port N] [--data DIR] [--open]`: the editor and its API over the real engine and
  * node packs on 127.0.0.1, until Ctrl-C. The first Ctrl-C cancels a running job, keeps queued ones for
@@ -50,20 +38,21 @@ export async function serveCommand(args: string[]): Promise<number> {
   await ensureRenderer();
   const server = await startServer({ port, host: HOST, dataDir }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use; pick another with --port`);
+    if (err instanceof FolderLockedError) throw new CliError(err.message, EXIT.failed, err.code);
     throw err;
   });
   const url = `${server.url}?token=${server.token}`;
   const say = (line: string) => process.stderr.write(`${line}\n`);
   process.stdout.write(`LayerFlow Studio is running at ${url}\n`);
   say(`data: ${dataDir}\nPress Ctrl-C to stop.`);
-  if (values.open) openBrowser(url, say);
+  const removeLaunchPage = values.open ? await openBrowser(url, say) : async () => {};
   return new Promise((done) => {
     let stopping = false;
     const stop = () => {
       if (stopping) process.exit(EXIT.cancelled);
       stopping = true;
       say('stopping… (Ctrl-C again to quit at once)');
-      server.close().then(
+      Promise.all([server.close(), removeLaunchPage()]).then(
         () => done(EXIT.ok),
         (err: Error) => {
           say(`error while stopping: ${err.message}`);

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { appInfo } from './app-version.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { isHiddenName, writeFileAtomic } from './atomic-file.ts';
 import type { RunResult } from './execute.ts';
 import { JobErrorSchema, NodeTimingSchema, toJobError } from './job.ts';
 import type { NodeRegistry } from './registry.ts';
@@ -89,10 +89,24 @@ export async function buildManifest(run: RunRecord, registry: NodeRegistry): Pro
   });
 }
 
+/** The run manifest could not be written: the run's outcome is known, its record on disk is not. */
+export class ManifestWriteError extends Error {
+  readonly code = 'manifest-write-failed';
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`could not write the run manifest ${path}: ${(cause as Error).message ?? cause}`, { cause });
+    this.name = 'ManifestWriteError';
+  }
+}
+
 /** Writes `manifest.json` into the run's output folder atomically and returns its path. */
 export async function writeManifest(outDir: string, manifest: Manifest): Promise<string> {
   const path = join(outDir, MANIFEST_FILE);
-  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`).catch((err: unknown) => {
+    throw new ManifestWriteError(path, err);
+  });
   return path;
 }
 
@@ -103,14 +117,16 @@ function resolvedParams(registry: NodeRegistry, node: WorkflowNode): Record<stri
   return parsed?.success ? (parsed.data as Record<string, unknown>) : { ...node.params };
 }
 
-/** Files under `root` (posix-style relative paths), leaving out the manifest and temp files. */
+/** Files under `root` (posix-style relative paths), leaving out the manifest and temp (dot-named) files. */
 async function listFiles(root: string): Promise<Manifest['files']> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   const files: Manifest['files'] = [];
   for (const entry of entries) {
-    if (!entry.isFile() || entry.name === MANIFEST_FILE || entry.name.endsWith('.tmp')) continue;
     const full = join(entry.parentPath, entry.name);
-    files.push({ path: relative(root, full).split(sep).join('/'), bytes: (await stat(full)).size });
+    const rel = relative(root, full).split(sep);
+    if (!entry.isFile() || (rel.length === 1 && entry.name === MANIFEST_FILE) || rel.some(isHiddenName)) continue;
+    const info = await stat(full).catch(() => undefined);
+    if (info) files.push({ path: rel.join('/'), bytes: info.size });
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }

@@ -26,6 +26,7 @@ export async function writeVideo(
   path: string,
   format: VideoFormat,
   options: WriteVideoOptions = {},
+  signal?: AbortSignal,
 ): Promise<void> {
   checkFrames(frames, path);
   const { encoder, quantize = 'round', ...rest } = options;
@@ -37,7 +38,7 @@ export async function writeVideo(
       { file: path },
     );
   }
-  if (format === 'png-seq') return writePngSequence(frames, path, quantize);
+  if (format === 'png-seq') return writePngSequence(frames, path, quantize, signal);
   if (format === 'mp4-h264' && !opts.padOdd && (frames.width % 2 || frames.height % 2)) {
     throw new MediaError(
       'odd-size',
@@ -47,7 +48,7 @@ export async function writeVideo(
   }
   const fits = encoder && encoder.format === format && sameOptions(encoder.options, opts);
   if (encoder && !fits) await encoder.cancel();
-  await (fits ? encoder : startEncoder(format, opts, dirname(path))).finish(frames, path, undefined, quantize);
+  await (fits ? encoder : startEncoder(format, opts, dirname(path))).finish(frames, path, { quantize, signal });
 }
 
 function sameOptions(a: Readonly<z.infer<typeof EncoderOptions>>, b: z.infer<typeof EncoderOptions>): boolean {
@@ -55,10 +56,11 @@ function sameOptions(a: Readonly<z.infer<typeof EncoderOptions>>, b: z.infer<typ
 }
 
 /** frame_00001.png … in a folder that replaces `dir` atomically; RGBA PNGs when the clip has alpha. */
-async function writePngSequence(frames: Frames, dir: string, quantize: Quantize): Promise<void> {
+async function writePngSequence(frames: Frames, dir: string, quantize: Quantize, signal?: AbortSignal): Promise<void> {
   await produceDirAtomic(dir, async (tmp) => {
     await mkdir(tmp, { recursive: true });
     for (let i = 0; i < frames.frames; i++) {
+      signal?.throwIfAborted();
       await writeFileAtomic(join(tmp, `frame_${String(i + 1).padStart(5, '0')}.png`), encodePng(frames, i, quantize));
     }
     if (frames.channels === 4) await verifyPngAlpha(tmp, dir);

@@ -106,12 +106,9 @@ async function writeClip(clip: Frames, path: string, params: Params, ctx: RunCon
   if (format === 'mp4-h264' && (clip.width % 2 || clip.height % 2)) {
     ctx.log.info(`${path}: H.264 needs even sizes; ${clip.width}×${clip.height} padded by a pixel`);
   }
-  await writeVideo(params.fps > 0 ? { ...clip, fps: params.fps } : clip, path, format, {
-    padOdd: true,
-    speed: params.speed,
-    encoder: preparedEncoder(ctx),
-    quantize: params.quantize,
-  });
+  const timed = params.fps > 0 ? { ...clip, fps: params.fps } : clip;
+  const options = { padOdd: true, speed: params.speed, encoder: preparedEncoder(ctx), quantize: params.quantize };
+  await writeVideo(timed, path, format, options, ctx.signal);
 }
 
 /** The video (with the matte merged in as alpha) written as `<name>.<ext>`; returns its path. */

@@ -47,7 +47,7 @@ test('an encoder started before its clip exists writes it at the fps given, odd 
   const encoder = startEncoder('mp4-h264', { padOdd: true }, dir);
   const clip = smoothClip(1, 5, 31, 47, 3, 12); // odd size, not known when ffmpeg started
   const path = join(dir, 'early.mp4');
-  await encoder.finish(clip, path, 29.97);
+  await encoder.finish(clip, path, { fps: 29.97 });
   const back = await readVideo(path);
   assert.deepEqual([back.frames, back.width, back.height], [5, 48, 32]);
   assert.ok(Math.abs(back.fps - 29.97) < 0.01, `fps ${back.fps}`);
