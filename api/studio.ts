@@ -2,7 +2,9 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineEvent } from '../graph-engine/events.ts';
 import { inferGraphTypes } from '../graph-engine/infer.ts';
-import type { JobRecord, JobStatus } from '../graph-engine/job.ts';
+import type { JobStatus } from '../graph-engine/job.ts';
+import type { BackendJob, JobBackend } from '../graph-engine/job-backend.ts';
+import { localJobs } from '../graph-engine/local-jobs.ts';
 import { JobQueue, JobRejectedError } from '../graph-engine/queue.ts';
 import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
@@ -73,15 +75,15 @@ async function listPacks(dir: string): Promise<PackSummary[]> {
  * between), so a client that refreshes on that event could read "running". This keeps the outcome the
  * event announced until the record catches up, so the event and the job list never disagree.
  */
-function outcomeTracker(queue: JobQueue) {
-  const announced = new Map<string, { status: JobStatus; error?: JobRecord['error'] }>();
-  queue.subscribe((event) => {
+function outcomeTracker(jobs: JobBackend) {
+  const announced = new Map<string, { status: JobStatus; error?: BackendJob['error'] }>();
+  jobs.subscribe((event) => {
     const status = FINAL_EVENT[event.type];
     if (!status) return;
     const error = event.type === 'job-failed' ? { code: event.code, message: event.message } : undefined;
     announced.set(event.jobId, error ? { status, error } : { status });
   });
-  return (job: JobRecord): JobRecord => {
+  return (job: BackendJob): BackendJob => {
     const seen = announced.get(job.id);
     if (!seen) return job;
     if (FINAL.has(job.status)) {
@@ -92,32 +94,40 @@ function outcomeTracker(queue: JobQueue) {
   };
 }
 
-function summary(job: JobRecord): JobSummary {
+function summary(job: BackendJob): JobSummary {
   const { workflow: _w, seeds: _s, outDir: _o, interruptions: _i, manifestPath: _m, ...rest } = job;
   return rest;
 }
 
-function detail(job: JobRecord): JobDetail {
+function detail(job: BackendJob): JobDetail {
   return { ...summary(job), workflow: job.workflow, seeds: job.seeds };
 }
 
-/** The API's services over the real engine: node registry, validation, inference, job queue, presets. */
+/**
+ * The API's services over the real engine: node registry, validation, inference, jobs, presets. Jobs
+ * go to the local persistent queue unless `jobs` names another backend (a farm: `serve --redis`).
+ */
 export async function createStudio(opts: {
   dataDir: string;
   registry?: NodeRegistry;
   /** How to show a folder to the user (tests pass a fake). */
   openFolder?: FolderOpener;
+  /** Where jobs run; the local queue in the data folder by default. */
+  jobs?: JobBackend;
+  /** Where run folders are (`<outputsDir>/<jobId>`): the farm's shared folder for a farm. */
+  outputsDir?: string;
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
-  const queue = await JobQueue.open({ dir: paths.jobs, registry });
-  const settled = outcomeTracker(queue);
+  const backend = opts.jobs ?? localJobs(await JobQueue.open({ dir: paths.jobs, registry }));
+  const outputsDir = opts.outputsDir ?? paths.outputs;
+  const settled = outcomeTracker(backend);
   const workflows = new JsonFolder(paths.workflows);
   const userPresets = new JsonFolder(paths.presets);
   const catalogue = buildCatalogue(registry);
   const load = (doc: WorkflowDoc) => loadWorkflow(doc, { registry });
-  const job = (id: string) => {
-    const record = queue.get(id);
+  const job = async (id: string) => {
+    const record = await backend.get(id);
     return record && settled(record);
   };
 
@@ -125,7 +135,9 @@ export async function createStudio(opts: {
     catalogue: () => catalogue,
     async validate(doc) {
       const loaded = load(doc);
-      return loaded.ok ? validateWorkflow(loaded.workflow, registry) : (loaded.issues satisfies Issue[]);
+      if (!loaded.ok) return loaded.issues satisfies Issue[];
+      // A farm judges packs by what its workers hold, not by what this machine has.
+      return backend.validate ? backend.validate(loaded.workflow) : validateWorkflow(loaded.workflow, registry);
     },
     inferTypes(doc) {
       const loaded = load(doc);
@@ -180,36 +192,33 @@ export async function createStudio(opts: {
     jobs: {
       async submit(doc, { targets, title }) {
         try {
-          return { jobId: (await queue.submit(doc, { targets, title })).id };
+          return { jobId: (await backend.submit(doc, { targets, title })).id };
         } catch (err) {
           if (err instanceof JobRejectedError) throw new StudioError('bad-request', err.message);
           throw err;
         }
       },
-      cancel: (id) => queue.cancel(id),
-      list: async () => queue.list().map((j) => summary(settled(j))),
+      cancel: (id) => backend.cancel(id),
+      list: async () => (await backend.list()).map((j) => summary(settled(j))),
       get: async (id) => {
-        const record = job(id);
+        const record = await job(id);
         return record && detail(record);
       },
-      subscribe: (listener) => queue.subscribe(listener),
+      subscribe: (listener) => backend.subscribe(listener),
     },
     packs: { list: () => listPacks(paths.packs) },
     outputs: {
       list: async (jobId) => {
-        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
-        return listOutputFiles(paths.outputs, jobId);
+        if (!(await backend.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
+        return listOutputFiles(outputsDir, jobId);
       },
       openFolder: async (jobId) => {
-        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
-        const dir = join(paths.outputs, jobId);
+        if (!(await backend.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
+        const dir = join(outputsDir, jobId);
         await mkdir(dir, { recursive: true });
         return (opts.openFolder ?? openFolder)(dir);
       },
     },
-    async close() {
-      for (const j of queue.list()) if (j.status === 'running') await queue.cancel(j.id);
-      await queue.close();
-    },
+    close: () => backend.close(),
   };
 }

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { compositorFigure } from './compositor.ts';
 import { ditRooflineFigure } from './dit-roofline.ts';
 import { editorFigures } from './editor.ts';
+import { farmFigures } from './farm.ts';
 import { FIGURES, type Figure, type FigureId, failedFigure } from './figure.ts';
 import { pipelineFigures } from './pipeline-figures.ts';
 import { formatTable } from './table.ts';
@@ -27,6 +28,7 @@ const BENCHES: Bench[] = [
   { ids: ['compositor'], reps: 7, run: async (reps) => [await compositorFigure(reps)] },
   { ids: ['dit-roofline'], reps: 7, run: async (reps) => [await ditRooflineFigure(reps)] },
   { ids: ['editor-open', 'editor-pan'], reps: 3, run: editorFigures },
+  { ids: ['farm-throughput', 'farm-latency'], reps: 3, run: farmFigures },
 ];
 
 function machine() {

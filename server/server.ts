@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { appRouter } from '../api/router.ts';
 import type { StudioServices } from '../api/services.ts';
 import { studioPaths } from '../api/studio-paths.ts';
+import type { JobBackend } from '../graph-engine/job-backend.ts';
 import { RENDERER_DIR } from './renderer-build.ts';
 import { resolveInside, sendFile } from './static-files.ts';
 import { newToken, requestToken, TOKEN_COOKIE, tokenMatches } from './token.ts';
@@ -21,6 +22,10 @@ export interface ServerOptions {
   rendererDir?: string;
   /** Replaces the real engine-backed services (tests). */
   services?: StudioServices;
+  /** Where the real services send jobs (a farm); the local queue by default. */
+  jobs?: JobBackend;
+  /** Where run folders are served from: the farm's shared folder, or the data folder's job outputs. */
+  outputsDir?: string;
 }
 
 export interface RunningServer {
@@ -46,7 +51,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const rendererDir = opts.rendererDir ?? RENDERER_DIR;
   // Loaded on demand so a server over injected services never loads the engine and its nodes.
-  const services = opts.services ?? (await (await import('../api/studio.ts')).createStudio({ dataDir: opts.dataDir }));
+  const outputsDir = opts.outputsDir ?? studioPaths(opts.dataDir).outputs;
+  const services =
+    opts.services ??
+    (await (await import('../api/studio.ts')).createStudio({ dataDir: opts.dataDir, jobs: opts.jobs, outputsDir }));
   const createContext = () => ({ services });
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: '/trpc/' });
 
@@ -56,7 +64,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
     if (url.pathname.startsWith('/files/')) {
       const rel = decodeURIComponent(url.pathname.slice('/files/'.length));
-      const path = resolveInside(studioPaths(opts.dataDir).outputs, rel);
+      const path = resolveInside(outputsDir, rel);
       if (!path || !(await sendFile(res, path))) fail(res, 404, 'no such output file');
       return;
     }
