@@ -72,7 +72,7 @@ async function farmBackend(values: {
 /**
  * `layerflow serve [--port N] [--data DIR] [--open]`: the editor and its API over the real engine and
  * node packs on 127.0.0.1, until Ctrl-C. The first Ctrl-C cancels a running job, keeps queued ones for
- * the next launch and closes cleanly; a second one exits at once.
+ * the next launch and closes cleanly (farm jobs keep running on their workers); a second one exits at once.
  */
 export async function serveCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options });

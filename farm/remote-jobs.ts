@@ -40,6 +40,8 @@ export interface FarmSubmitOptions extends BackendSubmitOptions {
 
 /** Finished and failed jobs kept per queue for history (and idempotent re-submission) before BullMQ trims them. */
 const KEEP = { count: 2000, age: 30 * 24 * 3600 };
+/** Newest jobs per state and queue that list() returns (the editor refreshes it on every job event). */
+const LIST_LIMIT = 200;
 const STATES = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'] as const;
 /** Pub/sub is at-most-once: while waiting for a job to end, look at its state this often too. */
 const SETTLE_POLL_MS = 2000;
@@ -140,11 +142,12 @@ export class RemoteJobs implements JobBackend {
     return true;
   }
 
+  /** The newest jobs of every state in every queue (up to LIST_LIMIT each), oldest first. */
   async list(): Promise<BackendJob[]> {
     const records: BackendJob[] = [];
     for (const name of (await readRoutes(this.redis, this.keys)).keys()) {
       for (const state of STATES) {
-        const jobs = await this.queue(name).getJobs([state], 0, KEEP.count - 1, true);
+        const jobs = await this.queue(name).getJobs([state], 0, LIST_LIMIT - 1, false);
         records.push(...(await this.records(jobs, state)));
       }
     }

@@ -158,7 +158,7 @@ export class FarmWorker {
         if (run) this.abort(run, 'cancel');
       } else if (channel === this.keys.wake) {
         if (this.queues.has(text)) this.wakeAll();
-        else void this.refreshQueues().then(() => this.wakeAll());
+        else void this.refreshQueues().then(() => this.wakeAll(), this.warnRefresh);
       }
     });
     await this.sub.subscribe(this.keys.cancel, this.keys.wake);
@@ -218,10 +218,12 @@ export class FarmWorker {
         this.wakers.delete(done);
         resolve();
       };
-      const timer = setTimeout(() => void this.refreshQueues().finally(done), this.opts.pollMs);
+      const timer = setTimeout(() => void this.refreshQueues().catch(this.warnRefresh).finally(done), this.opts.pollMs);
       this.wakers.add(done);
     });
   }
+
+  private readonly warnRefresh = (err: Error) => this.log(`reading the farm's queues: ${err.message}`);
 
   private wakeAll(): void {
     for (const wake of [...this.wakers]) wake();
@@ -313,18 +315,19 @@ export class FarmWorker {
         error: { code: 'invalid-workflow', message: loaded.issues.map((i) => `${i.path}: ${i.message}`).join('; ') },
       };
     }
-    const issues = validateWorkflow(loaded.workflow, registry, { targets: data.targets });
+    // Packs first: validation reads the pack a param names, which must be this worker's own copy.
     const confined = await confineWorkflow(loaded.workflow, registry, data.targets, data.packs, {
       readRoots: this.opts.readRoots,
       packs: this.opts.packs,
     });
-    const all = [...confined.issues, ...issues];
+    const all = confined.issues.length
+      ? confined.issues
+      : validateWorkflow(confined.workflow, registry, { targets: data.targets });
     if (all.length === 0) return { workflow: confined.workflow };
     const first = all[0];
     const message = all.map((i) => `node ${i.nodeId}${i.field ? ` · ${i.field}` : ''}: ${i.message}`).join('; ');
-    return {
-      error: { code: confined.issues.includes(first) ? first.code : 'invalid-workflow', message, nodeId: first.nodeId },
-    };
+    const code = confined.issues.length ? first.code : 'invalid-workflow';
+    return { error: { code, message, nodeId: first.nodeId } };
   }
 
   /** Ends the job failed with its error; BullMQ retries it while attempts remain, unless `final`. */

@@ -1,7 +1,7 @@
 // The farm end to end: a real redis-server (its own port and data folder, AOF fsync'd on every write),
 // `layerflow worker` processes, and this process as the submitter. Tests run in order on one farm.
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -24,7 +24,7 @@ let dir = '';
 let out = '';
 let flags = '';
 let readRoot = '';
-/** A runnable copy of demo-rgba under another content key (only worker c has it), and a pack no worker has. */
+/** A runnable copy of demo-rgba under another content key (only worker c gets it), and a pack no worker has. */
 let packF = '';
 let packG = '';
 let redis: PrivateRedis;
@@ -140,7 +140,10 @@ test('a job needing a pack only a later worker has waits for it, through a Redis
   const probe = await farm.submit(gateWorkflow('after-restart', flags, 1, false), { title: 'probe' });
   assert.equal((await farm.settled(probe.id)).status, 'finished');
   for (const job of waiting) assert.equal((await farm.get(job.id))?.status, 'queued', `${job.title} stays queued`);
-  await addWorker('c', '--packs', packF);
+  // Worker c holds the same pack content in a folder of its own; the path the jobs named is gone.
+  const own = join(dir, 'pack-f-on-c');
+  await rename(packF, own);
+  await addWorker('c', '--packs', own);
   for (const job of waiting) {
     const final = await farm.settled(job.id);
     assert.equal(final.status, 'finished', JSON.stringify(final.error));
