@@ -10,6 +10,7 @@ import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { createRegistry } from '../nodes/index.ts';
+import { keepSpareEncoders } from '../nodes/media/index.ts';
 import { listPresets, loadPreset, PresetNotFoundError } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
 import { StudioError } from './errors.ts';
@@ -119,6 +120,9 @@ export async function createStudio(opts: {
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
+  // the editor re-runs graphs after small changes: a waiting encoder per kind saves loading ffmpeg each time
+  // (only where jobs run here; a farm's workers encode)
+  if (!opts.jobs) keepSpareEncoders(4);
   const backend = opts.jobs ?? localJobs(await JobQueue.open({ dir: paths.jobs, registry }));
   const outputsDir = opts.outputsDir ?? paths.outputs;
   const settled = outcomeTracker(backend);

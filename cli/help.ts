@@ -36,14 +36,23 @@ Usage:
                                    finishes jobs for the grace period, then returns them to the queue
   layerflow workers --redis URL [--json]
                                    the live workers (packs, device, free memory, jobs) and queue counts
+  layerflow doctor [--json]        what this machine runs with: Node, which ffmpeg and ffprobe (and
+                                   whether they write and read back VP9 with alpha, H.264, ProRes 4444,
+                                   GIF), onnxruntime-node and its providers, the tests' browser; exit 1
+                                   when something the demo needs is missing
+  layerflow pack import <path…> [--out DIR] [--name P] [--dtype float16|float32] [--config F] [--force]
+                                   import the released LayerFlow checkpoints with CogVideoX's VAE and T5
+                                   (layerflow pack import --help); one pack per variant
+  layerflow pack list [--json]     installed packs (~/.layerflow/packs, or $LAYERFLOW_DATA/packs) and built-in ones
+  layerflow pack verify <pack>     re-hash every file of a pack (a name or a folder)
   layerflow --help | --version
 
 Options for run, validate and nodes:
       --node-pack <module>       also load the nodes a module exports as \`nodes\` (repeatable)
 
 Exit codes:
-  0    ok (workflow valid, run finished)
-  1    workflow invalid, or the run failed
+  0    ok (workflow valid, run finished, doctor found everything the demo needs)
+  1    workflow invalid, the run failed, or doctor found something missing
   2    usage error (unknown command or option, missing file, unknown node or param in --set)
   130  cancelled (Ctrl-C once cancels the run cleanly; a second Ctrl-C exits at once)
 `;

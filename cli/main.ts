@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   pack: async () => (await import('./pack.ts')).packCommand,
   worker: async () => (await import('./worker.ts')).workerCommand,
   workers: async () => (await import('./workers.ts')).workersCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
 };
 
 /** Runs one `layerflow` command line and returns the exit code. */

@@ -10,13 +10,15 @@ import { byteProgress } from './byte-progress.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 
 const USAGE = `layerflow pack list [--json]                 installed and built-in packs
-layerflow pack verify <pack> [--json]        re-hash every file of a pack (name or folder)`;
+layerflow pack verify <pack> [--json]        re-hash every file of a pack (name or folder)
+layerflow pack import <path…> [options]      import the released files (layerflow pack import --help)`;
 
 /** `layerflow pack <list|verify|import>`. */
 export async function packCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'list') return listCommand(rest);
   if (sub === 'verify') return verifyCommand(rest);
+  if (sub === 'import') return (await import('./pack-import.ts')).importCommand(rest);
   if (sub === undefined || sub === '--help' || sub === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return sub === undefined ? EXIT.usage : EXIT.ok;

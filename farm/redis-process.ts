@@ -56,7 +56,13 @@ function launch(port: number, dir: string, extra: string[], tls?: RedisTls): Pro
     };
     proc.stdout?.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${log}`)));
-    proc.once('error', reject);
+    proc.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'ENOENT'
+          ? new Error('redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)')
+          : err,
+      ),
+    );
   });
 }
 

@@ -1,5 +1,5 @@
 import type { EngineEvent } from './events.ts';
-import type { RunContext } from './spec.ts';
+import type { Prepared, RunContext } from './spec.ts';
 
 /** Sends an event of this job; the emitter adds jobId and time. */
 export type Emit = (event: DistributiveOmit<EngineEvent, 'jobId' | 'time'>) => void;
@@ -8,7 +8,13 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** The context one node run gets: the job's signal, progress with an ETA, previews, logs and facts. */
 export function nodeContext(
   nodeId: string,
-  opts: { signal: AbortSignal; outDir: string; emit: Emit; report: (facts: Record<string, unknown>) => void },
+  opts: {
+    signal: AbortSignal;
+    outDir: string;
+    emit: Emit;
+    report: (facts: Record<string, unknown>) => void;
+    prepared?: Prepared;
+  },
 ): RunContext {
   const { emit } = opts;
   const started = performance.now();
@@ -34,5 +40,6 @@ export function nodeContext(
     },
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     report: opts.report,
+    ...(opts.prepared ? { prepared: opts.prepared } : {}),
   };
 }

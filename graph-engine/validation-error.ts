@@ -17,6 +17,8 @@ export const ValidationCodeSchema = z.enum([
   'infer-failed',
   'unknown-target',
   'bad-form',
+  /** Something the node needs from this machine (e.g. ffmpeg) is not there. */
+  'missing-tool',
 ]);
 export type ValidationCode = z.infer<typeof ValidationCodeSchema>;
 

@@ -58,7 +58,7 @@ export function buildDit(config: DitConfig, weights: Weights, opts: BuildDitOpti
     cond: timeConditioning(g, w, config, timesteps, dtype),
     scales: {
       motion: parts.motion ? strength('motion_scale', motion_r) : '',
-      content: parts.content ? strength('content_scale', spatial_r) : '',
+      content: parts.content === true ? strength('content_scale', spatial_r) : '',
     },
     parts,
   };

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { ExternalRef, GraphBuilder, PlaceInitializer } from './graph.ts';
+import type { ExternalRef, GraphBuilder, InitializerSink, PlaceInitializer } from './graph.ts';
 
 /** What a finished file holds: its sha256 and size, computed while it was written. */
 export interface WrittenFile {
@@ -18,12 +18,13 @@ const ALIGN = 64;
  * stored once (keyed by their sha256, so task transformers that share a base model share its bytes), and
  * the file's own sha256 is computed on the way.
  */
-export class ExternalDataFile {
+export class ExternalDataFile implements InitializerSink {
   readonly location: string;
   private readonly fd: number;
   private offset = 0;
   private readonly hash: Hash = createHash('sha256');
-  private readonly stored = new Map<string, ExternalRef>();
+  private readonly byContent = new Map<string, ExternalRef>();
+  private readonly byIdentity = new Map<string, ExternalRef>();
   private closed = false;
   /** Bytes saved by storing repeated tensors once. */
   deduplicatedBytes = 0;
@@ -38,19 +39,27 @@ export class ExternalDataFile {
   }
 
   /** For GraphBuilder.encode: stores large tensors here, keeps small ones inline. */
-  readonly place: PlaceInitializer = (_name, bytes) => {
+  readonly place: PlaceInitializer = (_name, bytes, identity) => {
     if (bytes.byteLength < this.inlineBelow) return undefined;
     const key = `${createHash('sha256').update(bytes).digest('hex')}:${bytes.byteLength}`;
-    const known = this.stored.get(key);
-    if (known) {
+    let ref = this.byContent.get(key);
+    if (ref) {
       this.deduplicatedBytes += bytes.byteLength;
-      return known;
+    } else {
+      const pad = (ALIGN - (this.offset % ALIGN)) % ALIGN;
+      if (pad) this.append(new Uint8Array(pad));
+      ref = { location: this.location, offset: this.offset, length: bytes.byteLength };
+      this.append(bytes);
+      this.byContent.set(key, ref);
     }
-    const pad = (ALIGN - (this.offset % ALIGN)) % ALIGN;
-    if (pad) this.append(new Uint8Array(pad));
-    const ref = { location: this.location, offset: this.offset, length: bytes.byteLength };
-    this.append(bytes);
-    this.stored.set(key, ref);
+    if (identity) this.byIdentity.set(identity, ref);
+    return ref;
+  };
+
+  /** The place of a stored tensor a graph already wrote here (the same weight of another task graph). */
+  readonly stored = (identity: string): ExternalRef | undefined => {
+    const ref = this.byIdentity.get(identity);
+    if (ref) this.deduplicatedBytes += ref.length;
     return ref;
   };
 
@@ -80,7 +89,7 @@ export class ExternalDataFile {
 
 /** Encodes `g` into `modelPath` with its large weights appended to `data`; the .onnx file's hash and size. */
 export function writeGraph(g: GraphBuilder, modelPath: string, data: ExternalDataFile): WrittenFile {
-  const model = g.encode(data.place);
+  const model = g.encode(data);
   const fd = openSync(modelPath, 'w');
   try {
     let at = 0;

@@ -42,6 +42,8 @@ interface Initializer {
   dtype: DType;
   dims: number[];
   data: InitData;
+  /** Names the stored tensor a lazy weight reads, so a shared external-data file can skip reading it twice. */
+  identity?: string;
 }
 
 /** Where an initializer's bytes went when they are not inline: ONNX external-data location, offset, length. */
@@ -52,7 +54,13 @@ export interface ExternalRef {
 }
 
 /** Decides, per initializer, to keep its bytes inline (undefined) or to store them externally. */
-export type PlaceInitializer = (name: string, bytes: Uint8Array) => ExternalRef | undefined;
+export type PlaceInitializer = (name: string, bytes: Uint8Array, identity?: string) => ExternalRef | undefined;
+
+/** Where encode() puts initializer bytes; `stored` answers for a lazy weight already written, unread. */
+export interface InitializerSink {
+  place: PlaceInitializer;
+  stored?: (identity: string) => ExternalRef | undefined;
+}
 
 /** Builds one ONNX graph from typed ops; values are referred to by name. */
 export class GraphBuilder {
@@ -103,11 +111,11 @@ export class GraphBuilder {
    * A named weight; its name is kept as written so packs can map checkpoint names onto it. `data` may be a
    * function, called once when the graph is serialized, so a model's weights need not sit in memory at once.
    */
-  init(name: string, data: InitData, dims: number[], dtype?: DType): string {
+  init(name: string, data: InitData, dims: number[], dtype?: DType, identity?: string): string {
     this.claim(name);
     if (typeof data === 'function') {
       if (!dtype) throw new Error(`initializer ${name}: a lazily read weight needs its dtype`);
-      this.inits.push({ name, dtype, dims, data });
+      this.inits.push({ name, dtype, dims, data, ...(identity ? { identity } : {}) });
       return name;
     }
     return this.addInit(name, data, dims, dtype ?? dtypeOf(data));
@@ -165,34 +173,44 @@ export class GraphBuilder {
     const location = options.externalDataName ?? `${this.name}.onnx.data`;
     const chunks: Uint8Array[] = [];
     let offset = 0;
-    const model = this.encode((_name, raw) => {
-      if (raw.byteLength < threshold) return undefined;
-      // ONNX external data wants each tensor aligned; 64 bytes suits mmap and every dtype.
-      const pad = (64 - (offset % 64)) % 64;
-      if (pad) chunks.push(new Uint8Array(pad));
-      offset += pad;
-      chunks.push(raw);
-      const ref = { location, offset, length: raw.byteLength };
-      offset += raw.byteLength;
-      return ref;
+    const model = this.encode({
+      place: (_name, raw) => {
+        if (raw.byteLength < threshold) return undefined;
+        // ONNX external data wants each tensor aligned; 64 bytes suits mmap and every dtype.
+        const pad = (64 - (offset % 64)) % 64;
+        if (pad) chunks.push(new Uint8Array(pad));
+        offset += pad;
+        chunks.push(raw);
+        const ref = { location, offset, length: raw.byteLength };
+        offset += raw.byteLength;
+        return ref;
+      },
     });
     return chunks.length ? { model, externalData: concat(chunks, offset) } : { model };
   }
 
   /**
-   * The ModelProto bytes, each initializer read (lazy ones now, one at a time) and handed to `place`, which
-   * stores it externally or leaves it inline. Only inline bytes stay referenced after this returns.
+   * The ModelProto bytes, each initializer read (lazy ones now, one at a time) and handed to the sink,
+   * which stores it externally or leaves it inline; a lazy weight the sink already stored is not read again.
+   * Only inline bytes stay referenced after this returns.
    */
-  encode(place: PlaceInitializer): Uint8Array {
+  encode(sink: InitializerSink): Uint8Array {
     const initializer = this.inits.map((init) => {
-      const data = typeof init.data === 'function' ? init.data() : init.data;
-      const count = init.dims.reduce((a, b) => a * b, 1);
-      if (count !== data.length) {
-        throw new Error(`initializer ${init.name}: ${data.length} elements do not fill dims [${init.dims.join(',')}]`);
-      }
-      const raw = rawBytes(data);
       const base = { name: init.name, dims: init.dims, dataType: DATA_TYPE[init.dtype] };
-      const ref = place(init.name, raw);
+      const known = init.identity ? sink.stored?.(init.identity) : undefined;
+      let ref = known;
+      let raw: Uint8Array | undefined;
+      if (!known) {
+        const data = typeof init.data === 'function' ? init.data() : init.data;
+        const count = init.dims.reduce((a, b) => a * b, 1);
+        if (count !== data.length) {
+          throw new Error(
+            `initializer ${init.name}: ${data.length} elements do not fill dims [${init.dims.join(',')}]`,
+          );
+        }
+        raw = rawBytes(data);
+        ref = sink.place(init.name, raw, init.identity);
+      }
       if (!ref) return onnx.TensorProto.create({ ...base, rawData: raw });
       return onnx.TensorProto.create({
         ...base,

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { z } from 'zod';
 import { defineNode } from '../../graph-engine/spec.ts';
+import { INSTALL_HINT, missingTools } from '../../media/ffmpeg-binaries.ts';
 import { readVideo } from '../../media/read-video.ts';
 import { sliceFrames } from './clip.ts';
 import { fileKey, requireFile } from './files.ts';
@@ -33,6 +34,12 @@ export const loadVideo = defineNode({
       ? [{ field: 'path', code: 'image-file', message: 'this is an image; use Load Frames for images and sequences' }]
       : [],
   }),
+  checkEnvironment: () => {
+    const problem = missingTools(['ffprobe', 'ffmpeg']);
+    if (!problem) return [];
+    const message = `videos are decoded with ffprobe and ffmpeg, which cannot run here: ${problem}. ${INSTALL_HINT}`;
+    return [{ field: 'path', code: 'missing-tool', message }];
+  },
   externalKey: (params) => fileKey(params.path),
   async run(_inputs, params, ctx) {
     await requireFile(params.path, 'path', 'video file');
