@@ -157,9 +157,13 @@ export class RemoteJobs implements JobBackend {
   async get(jobId: string): Promise<BackendJob | undefined> {
     if (!FarmJobIdSchema.safeParse(jobId).success) return undefined;
     const home = await this.redis.hget(this.keys.jobs, jobId);
-    const job = home ? await this.queue(home).getJob(jobId) : undefined;
+    if (!home) return undefined;
+    // The state first, then the job: its data is then at least as new as the state (read the other way
+    // round, a job fetched while waiting and found completed a moment later would show no runner).
+    const state = await this.queue(home).getJobState(jobId);
+    const job = await this.queue(home).getJob(jobId);
     if (!job) return undefined;
-    const [record] = await this.records([job], await job.getState());
+    const [record] = await this.records([job], state);
     return record;
   }
 

@@ -137,6 +137,10 @@ export class FarmWorker {
     this.draining = true;
     this.wakeAll();
     await this.advertise();
+    for (const id of this.running.keys()) {
+      const message = `${this.id} is shutting down: finishing this job within ${graceMs / 1000} s, else returning it to the queue`;
+      this.publishEvent({ type: 'log', jobId: id, time: Date.now(), level: 'warn', message });
+    }
     const grace = setTimeout(() => {
       for (const run of this.running.values()) this.abort(run, 'return');
     }, graceMs);
@@ -155,7 +159,11 @@ export class FarmWorker {
     this.sub.on('message', (channel: string, text: string) => {
       if (channel === this.keys.cancel) {
         const run = this.running.get(text);
-        if (run) this.abort(run, 'cancel');
+        if (!run) return;
+        // Said before the abort, on the connection progress goes out on: what follows it is the step in flight.
+        const message = `cancel received by ${this.id}; stopping after the current step`;
+        this.publishEvent({ type: 'log', jobId: text, time: Date.now(), level: 'info', message });
+        this.abort(run, 'cancel');
       } else if (channel === this.keys.wake) {
         if (this.queues.has(text)) this.wakeAll();
         else void this.refreshQueues().then(() => this.wakeAll(), this.warnRefresh);

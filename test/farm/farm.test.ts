@@ -185,8 +185,15 @@ test('cancel reaches the worker running the job and stops its sampler; a queued 
   const final = await farm.settled(job.id);
   assert.equal(final.status, 'cancelled');
   assert.equal(final.attempts, 1, 'a cancelled job is not retried');
-  const steps = events.filter((e) => e.jobId === job.id && e.type === 'node-progress' && e.nodeId === 'sample');
-  assert.ok(steps.length < 50, `stopped early (${steps.length} of 50 steps)`);
+  // The worker says it has the cancel before stopping, on the connection its progress goes out on: what
+  // follows is the sampler step that was in flight, and no more.
+  const mine = events.filter((e) => e.jobId === job.id);
+  const received = mine.findIndex((e) => e.type === 'log' && e.message.startsWith('cancel received by '));
+  assert.ok(received >= 0, 'the worker running it got the cancel');
+  const isStep = (e: EngineEvent) => e.type === 'node-progress' && e.nodeId === 'sample';
+  const after = mine.slice(received).filter(isStep).length;
+  assert.ok(after <= 1, `${after} sampler steps after the cancel reached the worker`);
+  assert.ok(mine.filter(isStep).length < 50, 'stopped early');
   assert.equal((await manifestOf(job.id)).status, 'cancelled');
   assert.equal(await farm.cancel(job.id), false, 'already over');
 
@@ -373,6 +380,29 @@ test('a worker killed with SIGKILL mid-job: its job is picked up by another work
   assert.notEqual(final.runner?.worker, victim.id);
   assert.equal(final.interruptions, 1, 'BullMQ found it stalled once');
   assert.equal(await readFile(join(out, job.id, 'killed.txt'), 'utf8'), '14');
+});
+
+test('SIGTERM with a grace period lets the running job finish on that worker, then it exits', async () => {
+  // demo-rgba under a content key only worker d holds, so the job can only run there.
+  const own = join(dir, 'pack-d');
+  await cp(packDir('demo-rgba'), own, { recursive: true });
+  const manifest = JSON.parse(await readFile(join(own, 'manifest.json'), 'utf8'));
+  await writeFile(join(own, 'manifest.json'), JSON.stringify(manifest, null, 4));
+  const d = await addWorker('d', '--packs', own, '--grace-seconds', '600');
+  const wf = gateWorkflow('drained', flags, 4, true) as { nodes: Record<string, unknown> };
+  wf.nodes.p = { type: 'layerflow.load-pack', typeVersion: 1, params: { pack: own }, inputs: {} };
+  const job = await farm.submit(wf, { title: 'drained', targets: ['g', 'p'] });
+  await waitForFile(join(flags, 'drained.started'));
+  d.proc.kill('SIGTERM');
+  await nextEvent((e) => e.jobId === job.id && e.type === 'log' && e.message.includes('is shutting down: finishing'));
+  await writeFile(join(flags, 'drained.go'), '');
+  const final = await farm.settled(job.id);
+  assert.equal(final.status, 'finished');
+  assert.equal(final.runner?.worker, 'd');
+  assert.deepEqual([final.attempts, final.interruptions], [1, 0]);
+  assert.equal(await d.exited, 0);
+  workers.delete(d.id);
+  assert.equal(await readFile(join(out, job.id, 'drained.txt'), 'utf8'), '8');
 });
 
 test('SIGTERM returns a running job to the queue at once and the worker exits cleanly', async () => {
