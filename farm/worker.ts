@@ -258,6 +258,12 @@ export class FarmWorker {
   private async execute(run: Running): Promise<void> {
     const { job } = run;
     const id = job.id as string;
+    // BullMQ's stalled check marks a job that lost its worker more than --max-stalled times; its own
+    // processor fails such a job when fetched, and a manual fetcher must do the same or it runs forever.
+    if (job.deferredFailure) {
+      const message = `${job.deferredFailure}: its workers stopped renewing its lock ${job.stalledCounter} times (killed, or one step longer than --max-step-seconds)`;
+      return this.fail(run, { code: 'stalled', message }, true);
+    }
     const data = FarmJobDataSchema.safeParse(job.data);
     const idOk = FarmJobIdSchema.safeParse(id);
     if (!data.success || !idOk.success) {
@@ -283,7 +289,12 @@ export class FarmWorker {
       {
         registry: this.opts.registry,
         signal: run.controller.signal,
-        onEvent: (e) => this.publishEvent(e),
+        // A run that lost its job speaks no more for it (another worker runs it), and a run being
+        // returned is not cancelled: the job goes back to the queue.
+        onEvent: (e) => {
+          if (run.stop === 'lost' || (run.stop === 'return' && e.type === 'job-cancelled')) return;
+          this.publishEvent(e);
+        },
         runner: () => this.runner(),
       },
     );

@@ -152,6 +152,37 @@ test('a job needing a pack only a later worker has waits for it, through a Redis
   }
 });
 
+test('`layerflow workers` shows what each live worker advertises: packs by content, device, free memory', async () => {
+  const r = await cli(['workers', '--redis', redis.url, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const { workers: live, queues } = JSON.parse(r.stdout) as {
+    workers: {
+      id: string;
+      packs: { name: string; sha256: string }[];
+      device: { provider: string };
+      memory: { freeBytes: number };
+    }[];
+    queues: { packs: string[]; counts: Record<string, number> }[];
+  };
+  const byId = new Map(live.map((w) => [w.id, w]));
+  assert.deepEqual([...byId.keys()].sort(), ['a', 'b', 'c', 'p0']);
+  const demoHash = await manifestHash('demo-rgba');
+  assert.deepEqual(
+    byId.get('a')?.packs.map((p) => [p.name, p.sha256]),
+    [['demo-rgba', demoHash]],
+  );
+  assert.deepEqual(byId.get('p0')?.packs, []);
+  assert.notEqual(byId.get('c')?.packs[0].sha256, demoHash, 'c holds the copy under its own content key');
+  for (const w of live) {
+    assert.match(w.device.provider, /^[a-z]+$/, 'its execution provider');
+    assert.ok(w.memory.freeBytes > 0);
+  }
+  assert.ok(
+    queues.some((q) => q.packs.length === 0),
+    'the queue of jobs that need no pack is listed',
+  );
+});
+
 test('50 demo-pack jobs on two workers all finish, each run to completion exactly once', async () => {
   const ids: string[] = [];
   // Up to the text encoder: the pack opened and checked, prompts encoded; the sampler is tested below.
@@ -364,6 +395,64 @@ test('workers check every job themselves: files outside their read roots, packs 
   } finally {
     await queue.close();
     await raw.quit();
+  }
+});
+
+test('a step that blocks the worker’s main thread longer than the lock keeps its job (locks renew from a thread)', async () => {
+  // The workers' locks last 5 s and their stalled checks run every second: a step of 8 s without one
+  // renewal from the main thread would have its job taken by another worker.
+  const wf = {
+    schemaVersion: 2,
+    nodes: {
+      n: { type: 'toy.number', typeVersion: 1, params: { value: 3 }, inputs: {} },
+      b: {
+        type: 'toy.block',
+        typeVersion: 1,
+        params: { ms: 8000, name: 'blocked' },
+        inputs: { value: { node: 'n', output: 'value' } },
+      },
+    },
+  };
+  const job = await farm.submit(wf, { title: 'one long step' });
+  const final = await farm.settled(job.id);
+  assert.equal(final.status, 'finished', JSON.stringify(final.error));
+  assert.deepEqual([final.attempts, final.interruptions], [1, 0], 'no other worker took it over');
+  assert.equal(count(job.id, 'job-started'), 1);
+  assert.equal(await readFile(join(out, job.id, 'blocked.txt'), 'utf8'), '6');
+});
+
+// The timeout turns the bug it guards (the job requeued forever) into a failure instead of a hang.
+test('a job whose step always outlasts --max-step-seconds ends failed after --max-stalled, not retried forever', {
+  timeout: 300_000,
+}, async () => {
+  // A farm of its own (another key prefix) with one worker that gives a step 1 s before letting locks lapse.
+  const hung = await RemoteJobs.connect({ url: redis.url, prefix: 'hung', registry, shared: out });
+  const e = await startWorker('e', [
+    ...workerArgs('--prefix', 'hung', '--packs', ''),
+    ...['--lock-seconds', '2', '--max-step-seconds', '1', '--max-stalled', '1'],
+  ]);
+  try {
+    const wf = {
+      schemaVersion: 2,
+      nodes: {
+        n: { type: 'toy.number', typeVersion: 1, params: { value: 1 }, inputs: {} },
+        b: {
+          type: 'toy.block',
+          typeVersion: 1,
+          params: { ms: 4000, name: 'hung' },
+          inputs: { value: { node: 'n', output: 'value' } },
+        },
+      },
+    };
+    const job = await hung.submit(wf, { attempts: 3, title: 'never finishes a step in time' });
+    const final = await hung.settled(job.id);
+    assert.equal(final.status, 'failed');
+    assert.equal(final.error?.code, 'stalled');
+    assert.match(final.error?.message ?? '', /stopped renewing its lock 2 times/);
+    assert.equal(final.interruptions, 2);
+  } finally {
+    await killWorker(e);
+    await hung.close();
   }
 });
 
