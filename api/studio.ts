@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { childRunner } from '../graph-engine/child-runner.ts';
 import type { EngineEvent } from '../graph-engine/events.ts';
 import { inferGraphTypes } from '../graph-engine/infer.ts';
-import type { JobRecord, JobStatus } from '../graph-engine/job.ts';
-import { JobQueue, JobRejectedError, type Queue } from '../graph-engine/queue.ts';
+import type { JobStatus } from '../graph-engine/job.ts';
+import type { BackendJob, JobBackend } from '../graph-engine/job-backend.ts';
+import { localJobs } from '../graph-engine/local-jobs.ts';
+import { JobQueue, JobRejectedError } from '../graph-engine/queue.ts';
 import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
@@ -83,15 +85,15 @@ async function listPacks(dir: string): Promise<PackSummary[]> {
  * between), so a client that refreshes on that event could read "running". This keeps the outcome the
  * event announced until the record catches up, so the event and the job list never disagree.
  */
-function outcomeTracker(queue: Queue) {
-  const announced = new Map<string, { status: JobStatus; error?: JobRecord['error'] }>();
-  queue.subscribe((event) => {
+function outcomeTracker(jobs: JobBackend) {
+  const announced = new Map<string, { status: JobStatus; error?: BackendJob['error'] }>();
+  jobs.subscribe((event) => {
     const status = FINAL_EVENT[event.type];
     if (!status) return;
     const error = event.type === 'job-failed' ? { code: event.code, message: event.message } : undefined;
     announced.set(event.jobId, error ? { status, error } : { status });
   });
-  return (job: JobRecord): JobRecord => {
+  return (job: BackendJob): BackendJob => {
     const seen = announced.get(job.id);
     if (!seen) return job;
     if (FINAL.has(job.status)) {
@@ -102,16 +104,34 @@ function outcomeTracker(queue: Queue) {
   };
 }
 
-function summary(job: JobRecord): JobSummary {
+function summary(job: BackendJob): JobSummary {
   const { workflow: _w, seeds: _s, outDir: _o, interruptions: _i, manifestPath: _m, ...rest } = job;
   return rest;
 }
 
-function detail(job: JobRecord): JobDetail {
+function detail(job: BackendJob): JobDetail {
   return { ...summary(job), workflow: job.workflow, seeds: job.seeds };
 }
 
-/** The API's services over the real engine: node registry, validation, inference, job queue, presets. */
+/**
+ * The local persistent queue as the jobs backend; `isolate` runs its jobs in an engine child. Jobs run where
+ * the spare encoders are kept: in the engine child when isolated, else in this process.
+ */
+async function localBackend(dir: string, registry: NodeRegistry, isolate: boolean): Promise<JobBackend> {
+  const runner = isolate ? childRunner(ENGINE_RUNNER) : undefined;
+  if (!runner) keepEditorSpares();
+  const queue = await JobQueue.open({ dir, registry, runner }).catch(async (err: unknown) => {
+    // the engine child already started would keep this process alive (a second serve on a locked folder)
+    await runner?.close?.();
+    throw err;
+  });
+  return localJobs(queue);
+}
+
+/**
+ * The API's services over the real engine: node registry, validation, inference, jobs, presets. Jobs
+ * go to the local persistent queue unless `jobs` names another backend (a farm: `serve --redis`).
+ */
 export async function createStudio(opts: {
   dataDir: string;
   registry?: NodeRegistry;
@@ -122,24 +142,22 @@ export async function createStudio(opts: {
    * computes, and a crash must take only the job). Needs the built-in registry, which the child rebuilds.
    */
   isolate?: boolean;
+  /** Where jobs run; the local queue in the data folder by default. */
+  jobs?: JobBackend;
+  /** Where run folders are (`<outputsDir>/<jobId>`): the farm's shared folder for a farm. */
+  outputsDir?: string;
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
-  // Jobs run where the spare encoders are kept: in the engine child when isolated, else in this process.
-  const runner = opts.isolate && !opts.registry ? childRunner(ENGINE_RUNNER) : undefined;
-  if (!runner) keepEditorSpares();
-  const queue: Queue = await JobQueue.open({ dir: paths.jobs, registry, runner }).catch(async (err: unknown) => {
-    // the engine child already started would keep this process alive (a second serve on a locked folder)
-    await runner?.close?.();
-    throw err;
-  });
-  const settled = outcomeTracker(queue);
+  const backend = opts.jobs ?? (await localBackend(paths.jobs, registry, opts.isolate === true && !opts.registry));
+  const outputsDir = opts.outputsDir ?? paths.outputs;
+  const settled = outcomeTracker(backend);
   const workflows = new JsonFolder(paths.workflows);
   const userPresets = new JsonFolder(paths.presets);
   const catalogue = buildCatalogue(registry);
   const load = (doc: WorkflowDoc) => loadWorkflow(doc, { registry });
   const job = async (id: string) => {
-    const record = await queue.get(id);
+    const record = await backend.get(id);
     return record && settled(record);
   };
 
@@ -147,7 +165,9 @@ export async function createStudio(opts: {
     catalogue: () => catalogue,
     async validate(doc) {
       const loaded = load(doc);
-      return loaded.ok ? validateWorkflow(loaded.workflow, registry) : (loaded.issues satisfies Issue[]);
+      if (!loaded.ok) return loaded.issues satisfies Issue[];
+      // A farm judges packs by what its workers hold, not by what this machine has.
+      return backend.validate ? backend.validate(loaded.workflow) : validateWorkflow(loaded.workflow, registry);
     },
     inferTypes(doc) {
       const loaded = load(doc);
@@ -202,36 +222,33 @@ export async function createStudio(opts: {
     jobs: {
       async submit(doc, { targets, title }) {
         try {
-          return { jobId: (await queue.submit(doc, { targets, title })).id };
+          return { jobId: (await backend.submit(doc, { targets, title })).id };
         } catch (err) {
           if (err instanceof JobRejectedError) throw new StudioError('bad-request', err.message, err.issues);
           throw err;
         }
       },
-      cancel: (id) => queue.cancel(id),
-      list: async () => (await queue.list()).map((j) => summary(settled(j))),
+      cancel: (id) => backend.cancel(id),
+      list: async () => (await backend.list()).map((j) => summary(settled(j))),
       get: async (id) => {
         const record = await job(id);
         return record && detail(record);
       },
-      subscribe: (listener) => queue.subscribe(listener),
+      subscribe: (listener) => backend.subscribe(listener),
     },
     packs: { list: () => listPacks(paths.packs) },
     outputs: {
       list: async (jobId) => {
-        if (!(await queue.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
-        return listOutputFiles(paths.outputs, jobId);
+        if (!(await backend.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
+        return listOutputFiles(outputsDir, jobId);
       },
       openFolder: async (jobId) => {
-        if (!(await queue.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
-        const dir = join(paths.outputs, jobId);
+        if (!(await backend.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
+        const dir = join(outputsDir, jobId);
         await mkdir(dir, { recursive: true });
         return (opts.openFolder ?? openFolder)(dir);
       },
     },
-    async close() {
-      for (const j of await queue.list()) if (j.status === 'running') await queue.cancel(j.id);
-      await queue.close();
-    },
+    close: () => backend.close(),
   };
 }

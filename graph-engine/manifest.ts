@@ -21,6 +21,15 @@ export const ManifestNodeSchema = z.object({
   timing: NodeTimingSchema.optional(),
 });
 
+/** Which machine ran a job: a farm worker's id, its host and the execution device it used. */
+export const RunnerSchema = z.object({
+  worker: z.string(),
+  host: z.string(),
+  /** The execution provider sessions ran on (cuda, webgpu, cpu, …). */
+  device: z.string().optional(),
+});
+export type Runner = z.infer<typeof RunnerSchema>;
+
 /** What a run did, written beside its outputs so it can be understood and repeated later. */
 export const ManifestSchema = z.object({
   manifestVersion: z.literal(1),
@@ -33,6 +42,8 @@ export const ManifestSchema = z.object({
   finishedAt: IsoTime,
   ms: z.number(),
   targets: z.array(z.string()).optional(),
+  /** Set when a farm worker ran the job. */
+  runner: RunnerSchema.optional(),
   /** The workflow exactly as run: migrated, seeds resolved. */
   workflow: z.looseObject({ schemaVersion: z.number(), nodes: z.record(z.string(), z.unknown()) }),
   seeds: z.record(z.string(), z.number()),
@@ -55,6 +66,7 @@ export interface RunRecord {
   startedAt: number;
   finishedAt: number;
   result: RunResult;
+  runner?: Runner;
 }
 
 /** Builds the manifest of a run: params resolved against the node specs, timings, facts and files. */
@@ -81,6 +93,7 @@ export async function buildManifest(run: RunRecord, registry: NodeRegistry): Pro
     finishedAt: new Date(run.finishedAt).toISOString(),
     ms: run.finishedAt - run.startedAt,
     ...(run.targets ? { targets: run.targets } : {}),
+    ...(run.runner ? { runner: run.runner } : {}),
     workflow: run.workflow,
     seeds: run.seeds,
     nodes,

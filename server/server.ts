@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { appRouter } from '../api/router.ts';
 import type { StudioServices } from '../api/services.ts';
 import { studioPaths } from '../api/studio-paths.ts';
+import type { JobBackend } from '../graph-engine/job-backend.ts';
 import { LIMITS } from '../graph-engine/limits.ts';
 import { APP_POLICY, fileReply, NOT_FOUND, OUTPUT_POLICY, pathInside } from './file-reply.ts';
 import { RENDERER_DIR } from './renderer-build.ts';
@@ -25,6 +26,10 @@ export interface ServerOptions {
   rendererDir?: string;
   /** Replaces the real engine-backed services (tests). */
   services?: StudioServices;
+  /** Where the real services send jobs (a farm); the local queue by default. */
+  jobs?: JobBackend;
+  /** Where run folders are served from: the farm's shared folder, or the data folder's job outputs. */
+  outputsDir?: string;
 }
 
 export interface RunningServer {
@@ -73,8 +78,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const rendererDir = opts.rendererDir ?? RENDERER_DIR;
   // Loaded on demand so a server over injected services never loads the engine and its nodes.
+  const outputsDir = opts.outputsDir ?? studioPaths(opts.dataDir).outputs;
   const services =
-    opts.services ?? (await (await import('../api/studio.ts')).createStudio({ dataDir: opts.dataDir, isolate: true }));
+    opts.services ??
+    (await (
+      await import('../api/studio.ts')
+    ).createStudio({
+      dataDir: opts.dataDir,
+      isolate: true,
+      jobs: opts.jobs,
+      outputsDir,
+    }));
   const createContext = () => ({ services });
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -95,7 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (path.startsWith('/trpc/')) return authorised ? trpc(req, res) : fail(res, 403, 'missing or wrong token');
     if (path.startsWith('/files/')) {
       if (!authorised) return fail(res, 403, 'missing or wrong token');
-      return serveFile(req, res, studioPaths(opts.dataDir).outputs, path.slice('/files/'.length), true);
+      return serveFile(req, res, outputsDir, path.slice('/files/'.length), true);
     }
     if (path === '/' || path === '/index.html') {
       if (!authorised) return fail(res, 403, 'missing or wrong token: open the URL `layerflow serve` printed');

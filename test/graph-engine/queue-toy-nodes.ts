@@ -71,6 +71,22 @@ export const toyNodes = [
     },
   }),
   defineNode({
+    type: 'toy.block',
+    version: 1,
+    category: 'Toy',
+    title: 'Block',
+    docs: 'Holds the main thread for `ms` without yielding (as ONNX Runtime does for a long sampler step), then writes its value.',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Num' } } },
+    outputs: {},
+    params: z.object({ ms: z.number().int().positive(), name: z.string() }),
+    run: async (i, p, ctx) => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, p.ms);
+      await writeFile(join(ctx.outDir, `${p.name}.txt`), String(i.value));
+      return {};
+    },
+  }),
+  defineNode({
     type: 'toy.fail',
     version: 1,
     category: 'Toy',
