@@ -52,7 +52,12 @@ export function halvesToHalf(values: Uint16Array, dtype: 'float16' | 'bfloat16')
     }
   }
   const table = bf16ToHalf;
-  for (let i = 0; i < values.length; i++) values[i] = table[values[i]];
+  for (let i = 0; i < values.length; i++) {
+    const b = values[i];
+    const e = (b >> 7) & 0xff;
+    // float16's normal range holds a bfloat16's 7 mantissa bits exactly: rebias the exponent, shift
+    values[i] = e > 112 && e < 143 ? (b & 0x8000) | ((e - 112) << 10) | ((b & 0x7f) << 3) : table[b];
+  }
   return values;
 }
 
