@@ -1,4 +1,4 @@
-import { halfToFloat } from '../safetensors.ts';
+import { halfTable } from '../safetensors.ts';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -35,7 +35,8 @@ export function toHalf(data: Float32Array): Uint16Array {
 }
 
 export function fromHalf(data: Uint16Array): Float32Array {
+  const t = halfTable();
   const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = halfToFloat(data[i]);
+  for (let i = 0; i < data.length; i++) out[i] = t[data[i]];
   return out;
 }
