@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Figure, figure } from './figure.ts';
@@ -13,15 +14,29 @@ const MIB = 1024 ** 2;
 const STEPS = 2;
 
 /** Peak and current RSS of a fresh child process in `mode` (see memory-child.ts). */
-async function child(mode: 'baseline' | 'run', pack: string): Promise<{ hwm: number; rss: number }> {
+async function child(
+  mode: 'baseline' | 'run',
+  pack: string,
+  targets: string[] = [],
+): Promise<{ hwm: number; rss: number }> {
   const { stdout } = await exec(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'memory-child.ts'), mode, pack, String(STEPS)],
+    ['--import', 'tsx', join(import.meta.dirname, 'memory-child.ts'), mode, pack, String(STEPS), ...targets],
     {
       cwd: ROOT,
       env: { ...process.env, LAYERFLOW_PROVIDERS: 'cpu' },
       maxBuffer: 1 << 20,
     },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string);
+}
+
+/** Peak RSS of a child that only creates a CPU session for `onnx`, and its RSS before (import-child.ts). */
+async function sessionChild(onnx: string): Promise<{ hwm: number; baseline: number }> {
+  const { stdout } = await exec(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'import-child.ts'), 'session', onnx],
+    { cwd: ROOT, maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split('\n').at(-1) as string);
 }
@@ -42,6 +57,10 @@ export async function memoryFigure(reps: number): Promise<Figure> {
   }
   const base = summarize(bases).median;
   const peak = summarize(peaks).median;
+  // Where the rest goes: the same run stopped after the sampler, and the DiT's session alone.
+  const sampler = (await child('run', pack, ['sample'])).hwm;
+  const session = await sessionChild(join(pack, 'transformer-generate-merged.onnx'));
+  const ditBytes = (await stat(join(pack, 'transformer.weights'))).size;
   const c = midDitConfig();
   return figure('memory', {
     value: summarize(peaks.map((p) => (p - base) / bytes.used)),
@@ -51,10 +70,13 @@ export async function memoryFigure(reps: number): Promise<Figure> {
       model_mib: round(bytes.used / MIB),
       pack_mib_all_files: round(bytes.all / MIB),
       peak_over_model_with_baseline: round(peak / bytes.used),
+      through_sampler_over_model: round((sampler - base) / bytes.used),
+      dit_session_over_dit_weights: round((session.hwm - session.baseline) / ditBytes),
     },
     notes: [
       `generated mid-size RGBA pack (.cache/packs/mid-float32-rgba: DiT width ${c.hidden_size} × ${c.num_layers} layers, one-block T5, narrow VAE, ${c.latent_width * 8}×${c.latent_height * 8} px; synthetic release imported by importRelease in float32), preset text-to-layers, ${STEPS} steps, CPU; one cold run per child process (node --import tsx bench/memory-child.ts run <pack> ${STEPS}), VmHWM from /proc/self/status.`,
       'value: (peak − median baseline) ÷ model bytes; baseline: the same child loading the engine, node packs and the ORT binding, stopping before the run.',
+      'through_sampler: the run stopped after DiT Sampler (no VAE decode); dit_session: creating the merged DiT session alone (bench/import-child.ts session), above its own baseline, ÷ its weights file.',
       "model bytes: every file of the pack folder the generate task reads (external weight data included; not the manifest, the VAE encoder or other tasks' transformers).",
     ],
   });
