@@ -1,7 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { formatIssue } from '../graph-engine/issue-text.ts';
 import { StudioError } from './errors.ts';
 import { eventStream } from './event-stream.ts';
+import { InputIssuesError, inputIssues, reservedInputIssues } from './input-issues.ts';
 import type { StudioEvent } from './schemas.ts';
 import {
   CatalogueSchema,
@@ -25,7 +27,15 @@ export interface ApiContext {
   services: StudioServices;
 }
 
-const t = initTRPC.context<ApiContext>().create();
+const t = initTRPC.context<ApiContext>().create({
+  // No stack traces in answers, whatever NODE_ENV says: they are for the log, not for whoever asks.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const issues = inputIssues(error);
+    if (!issues) return shape;
+    return { ...shape, message: issues.map(formatIssue).join('\n'), data: { ...shape.data, issues } };
+  },
+});
 
 const TRPC_CODE = { 'not-found': 'NOT_FOUND', 'bad-request': 'BAD_REQUEST', conflict: 'CONFLICT' } as const;
 
@@ -39,7 +49,14 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-const p = t.procedure.use(mapErrors);
+/** A workflow input naming a node, param or input `__proto__` is refused before its schema drops the key. */
+const refuseReservedNames = t.middleware(async ({ getRawInput, next }) => {
+  const issues = reservedInputIssues(await getRawInput());
+  if (issues.length > 0) throw new TRPCError({ code: 'BAD_REQUEST', cause: new InputIssuesError(issues) });
+  return next();
+});
+
+const p = t.procedure.use(mapErrors).use(refuseReservedNames);
 const JobIdSchema = z.object({ jobId: z.string().min(1).max(200) });
 const NamedWorkflowSchema = z.object({ name: SafeNameSchema, workflow: WorkflowDocSchema });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EngineEventSchema } from '../graph-engine/events.ts';
-import { JobRecordSchema, JobStatusSchema } from '../graph-engine/job.ts';
+import { JobStatusSchema } from '../graph-engine/job.ts';
+import { BackendJobSchema } from '../graph-engine/job-backend.ts';
 import { PortTypeSchema } from '../graph-engine/ports.ts';
 import { FormFieldSchema, LinkSchema, WorkflowSchema } from '../graph-engine/workflow.ts';
 
@@ -97,8 +98,11 @@ export const CheckLinkInputSchema = z.object({
 export const JobStateSchema = JobStatusSchema;
 export type JobState = z.infer<typeof JobStateSchema>;
 
-/** A job as the queue records it, less what stays on the engine's side (resolved workflow, folders). */
-export const JobSummarySchema = JobRecordSchema.omit({
+/**
+ * A job as the queue records it, less what stays on the engine's side (resolved workflow, folders); farm
+ * jobs also say which worker and device ran them and how many runs they took.
+ */
+export const JobSummarySchema = BackendJobSchema.omit({
   workflow: true,
   seeds: true,
   outDir: true,
@@ -109,8 +113,8 @@ export type JobSummary = z.infer<typeof JobSummarySchema>;
 
 /** One job with the workflow it runs (seeds resolved) and the seed of each seeded node. */
 export const JobDetailSchema = JobSummarySchema.extend({
-  workflow: JobRecordSchema.shape.workflow,
-  seeds: JobRecordSchema.shape.seeds,
+  workflow: BackendJobSchema.shape.workflow,
+  seeds: BackendJobSchema.shape.seeds,
 });
 export type JobDetail = z.infer<typeof JobDetailSchema>;
 

@@ -1,16 +1,20 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childRunner } from '../graph-engine/child-runner.ts';
 import type { EngineEvent } from '../graph-engine/events.ts';
 import { inferGraphTypes } from '../graph-engine/infer.ts';
-import type { JobRecord, JobStatus } from '../graph-engine/job.ts';
+import type { JobStatus } from '../graph-engine/job.ts';
+import type { BackendJob, JobBackend } from '../graph-engine/job-backend.ts';
+import { localJobs } from '../graph-engine/local-jobs.ts';
 import { JobQueue, JobRejectedError } from '../graph-engine/queue.ts';
 import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { createRegistry } from '../nodes/index.ts';
-import { keepSpareEncoders } from '../nodes/media/index.ts';
 import { listPresets, loadPreset, PresetNotFoundError } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
+import { keepEditorSpares } from './engine-registry.ts';
 import { StudioError } from './errors.ts';
 import { JsonFolder } from './json-folder.ts';
 import { type FolderOpener, openFolder } from './open-folder.ts';
@@ -18,6 +22,13 @@ import { listOutputFiles } from './output-files.ts';
 import type { EdgeType, Inferred, Issue, JobDetail, JobSummary, PackSummary, WorkflowDoc } from './schemas.ts';
 import type { StudioServices } from './services.ts';
 import { studioPaths } from './studio-paths.ts';
+
+/** How the server's engine child builds the same registry, spare encoders included; started at launch. */
+const ENGINE_RUNNER = {
+  registryModule: fileURLToPath(new URL('./engine-registry.ts', import.meta.url)),
+  registryExport: 'createEngineRegistry',
+  prestart: true,
+};
 
 /** Job states after which nothing changes. */
 const FINAL: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'cancelled']);
@@ -74,15 +85,15 @@ async function listPacks(dir: string): Promise<PackSummary[]> {
  * between), so a client that refreshes on that event could read "running". This keeps the outcome the
  * event announced until the record catches up, so the event and the job list never disagree.
  */
-function outcomeTracker(queue: JobQueue) {
-  const announced = new Map<string, { status: JobStatus; error?: JobRecord['error'] }>();
-  queue.subscribe((event) => {
+function outcomeTracker(jobs: JobBackend) {
+  const announced = new Map<string, { status: JobStatus; error?: BackendJob['error'] }>();
+  jobs.subscribe((event) => {
     const status = FINAL_EVENT[event.type];
     if (!status) return;
     const error = event.type === 'job-failed' ? { code: event.code, message: event.message } : undefined;
     announced.set(event.jobId, error ? { status, error } : { status });
   });
-  return (job: JobRecord): JobRecord => {
+  return (job: BackendJob): BackendJob => {
     const seen = announced.get(job.id);
     if (!seen) return job;
     if (FINAL.has(job.status)) {
@@ -93,34 +104,60 @@ function outcomeTracker(queue: JobQueue) {
   };
 }
 
-function summary(job: JobRecord): JobSummary {
+function summary(job: BackendJob): JobSummary {
   const { workflow: _w, seeds: _s, outDir: _o, interruptions: _i, manifestPath: _m, ...rest } = job;
   return rest;
 }
 
-function detail(job: JobRecord): JobDetail {
+function detail(job: BackendJob): JobDetail {
   return { ...summary(job), workflow: job.workflow, seeds: job.seeds };
 }
 
-/** The API's services over the real engine: node registry, validation, inference, job queue, presets. */
+/**
+ * The local persistent queue as the jobs backend; `isolate` runs its jobs in an engine child. Jobs run where
+ * the spare encoders are kept: in the engine child when isolated, else in this process.
+ */
+async function localBackend(dir: string, registry: NodeRegistry, isolate: boolean): Promise<JobBackend> {
+  const runner = isolate ? childRunner(ENGINE_RUNNER) : undefined;
+  if (!runner) keepEditorSpares();
+  const queue = await JobQueue.open({ dir, registry, runner }).catch(async (err: unknown) => {
+    // the engine child already started would keep this process alive (a second serve on a locked folder)
+    await runner?.close?.();
+    throw err;
+  });
+  return localJobs(queue);
+}
+
+/**
+ * The API's services over the real engine: node registry, validation, inference, jobs, presets. Jobs
+ * go to the local persistent queue unless `jobs` names another backend (a farm: `serve --redis`).
+ */
 export async function createStudio(opts: {
   dataDir: string;
   registry?: NodeRegistry;
   /** How to show a folder to the user (tests pass a fake). */
   openFolder?: FolderOpener;
+  /**
+   * Run jobs in a child process (the server does: its event loop must keep answering while a node
+   * computes, and a crash must take only the job). Needs the built-in registry, which the child rebuilds.
+   */
+  isolate?: boolean;
+  /** Where jobs run; the local queue in the data folder by default. */
+  jobs?: JobBackend;
+  /** Where run folders are (`<outputsDir>/<jobId>`): the farm's shared folder for a farm. */
+  outputsDir?: string;
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
-  // the editor re-runs graphs after small changes: a waiting encoder per kind saves loading ffmpeg each time
-  keepSpareEncoders(4);
-  const queue = await JobQueue.open({ dir: paths.jobs, registry });
-  const settled = outcomeTracker(queue);
+  const backend = opts.jobs ?? (await localBackend(paths.jobs, registry, opts.isolate === true && !opts.registry));
+  const outputsDir = opts.outputsDir ?? paths.outputs;
+  const settled = outcomeTracker(backend);
   const workflows = new JsonFolder(paths.workflows);
   const userPresets = new JsonFolder(paths.presets);
   const catalogue = buildCatalogue(registry);
   const load = (doc: WorkflowDoc) => loadWorkflow(doc, { registry });
-  const job = (id: string) => {
-    const record = queue.get(id);
+  const job = async (id: string) => {
+    const record = await backend.get(id);
     return record && settled(record);
   };
 
@@ -128,7 +165,9 @@ export async function createStudio(opts: {
     catalogue: () => catalogue,
     async validate(doc) {
       const loaded = load(doc);
-      return loaded.ok ? validateWorkflow(loaded.workflow, registry) : (loaded.issues satisfies Issue[]);
+      if (!loaded.ok) return loaded.issues satisfies Issue[];
+      // A farm judges packs by what its workers hold, not by what this machine has.
+      return backend.validate ? backend.validate(loaded.workflow) : validateWorkflow(loaded.workflow, registry);
     },
     inferTypes(doc) {
       const loaded = load(doc);
@@ -183,36 +222,33 @@ export async function createStudio(opts: {
     jobs: {
       async submit(doc, { targets, title }) {
         try {
-          return { jobId: (await queue.submit(doc, { targets, title })).id };
+          return { jobId: (await backend.submit(doc, { targets, title })).id };
         } catch (err) {
-          if (err instanceof JobRejectedError) throw new StudioError('bad-request', err.message);
+          if (err instanceof JobRejectedError) throw new StudioError('bad-request', err.message, err.issues);
           throw err;
         }
       },
-      cancel: (id) => queue.cancel(id),
-      list: async () => queue.list().map((j) => summary(settled(j))),
+      cancel: (id) => backend.cancel(id),
+      list: async () => (await backend.list()).map((j) => summary(settled(j))),
       get: async (id) => {
-        const record = job(id);
+        const record = await job(id);
         return record && detail(record);
       },
-      subscribe: (listener) => queue.subscribe(listener),
+      subscribe: (listener) => backend.subscribe(listener),
     },
     packs: { list: () => listPacks(paths.packs) },
     outputs: {
       list: async (jobId) => {
-        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
-        return listOutputFiles(paths.outputs, jobId);
+        if (!(await backend.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
+        return listOutputFiles(outputsDir, jobId);
       },
       openFolder: async (jobId) => {
-        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
-        const dir = join(paths.outputs, jobId);
+        if (!(await backend.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
+        const dir = join(outputsDir, jobId);
         await mkdir(dir, { recursive: true });
         return (opts.openFolder ?? openFolder)(dir);
       },
     },
-    async close() {
-      for (const j of queue.list()) if (j.status === 'running') await queue.cancel(j.id);
-      await queue.close();
-    },
+    close: () => backend.close(),
   };
 }

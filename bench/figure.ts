@@ -96,6 +96,14 @@ export const FIGURES = {
     title: 'Editor pan p95 frame (300 nodes)',
     ratio: 'p95 rAF delta while panning ÷ 16.7 ms (60 Hz)',
   },
+  'farm-throughput': {
+    title: 'Farm: 16 demo jobs, 1 worker vs 2',
+    ratio: 'wall ms with 1 worker ÷ wall ms with 2 workers (higher: more from the second)',
+  },
+  'farm-latency': {
+    title: 'Farm: submit → start on an idle worker',
+    ratio: 'submit → job-started ms ÷ the job’s own run ms (median, p95 in details)',
+  },
 } satisfies Record<string, { title: string; ratio: string; target?: Target }>;
 export type FigureId = keyof typeof FIGURES;
 

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { compositorFigure } from './compositor.ts';
 import { ditRooflineFigure } from './dit-roofline.ts';
 import { editorFigures } from './editor.ts';
+import { farmFigures } from './farm.ts';
 import { FIGURES, type Figure, type FigureId, failedFigure, loadNow, withLoad } from './figure.ts';
 import { importScaleFigure } from './import-scale.ts';
 import { memoryFigure } from './memory.ts';
@@ -30,6 +31,7 @@ const BENCHES: Bench[] = [
   { ids: ['compositor', 'compositor-float'], reps: 7, run: compositorFigure },
   { ids: ['dit-roofline'], reps: 7, run: async (reps) => [await ditRooflineFigure(reps)] },
   { ids: ['editor-open', 'editor-pan'], reps: 3, run: editorFigures },
+  { ids: ['farm-throughput', 'farm-latency'], reps: 3, run: farmFigures },
   { ids: ['import-scale'], reps: 1, run: async (reps) => [await importScaleFigure(reps)] },
 ];
 

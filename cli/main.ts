@@ -14,6 +14,8 @@ const commands: Record<string, () => Promise<Command>> = {
   schema: async () => (await import('./schema.ts')).schemaCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
   pack: async () => (await import('./pack.ts')).packCommand,
+  worker: async () => (await import('./worker.ts')).workerCommand,
+  workers: async () => (await import('./workers.ts')).workersCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,
 };
 

@@ -7,42 +7,90 @@ import { resolveSeeds } from '../graph-engine/seeds.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
+import { redisUrl, wholeNumber } from './farm-args.ts';
 import { interruptOnSigint } from './interrupt.ts';
 import { type CliIssue, formatIssue, fromLoadIssue } from './issues.ts';
 import { registryWithPacks } from './node-pack.ts';
 import { defaultOutDir } from './out-dir.ts';
 import { progressView } from './progress-view.ts';
+import { type FarmTarget, runRemote } from './remote-run.ts';
 import { jsonLinesView, type RunView } from './run-view.ts';
 import { applySettings, parseSetting } from './set-params.ts';
+import { parseSweep } from './sweep.ts';
+import { runSweep } from './sweep-run.ts';
 import { readWorkflowSource } from './workflow-source.ts';
 
 const options = {
   set: { type: 'string', multiple: true },
+  sweep: { type: 'string', multiple: true },
   target: { type: 'string', multiple: true },
   out: { type: 'string' },
   json: { type: 'boolean' },
   'node-pack': { type: 'string', multiple: true },
+  redis: { type: 'string' },
+  shared: { type: 'string' },
+  'job-id': { type: 'string' },
+  detach: { type: 'boolean' },
+  priority: { type: 'string' },
+  attempts: { type: 'string' },
+  prefix: { type: 'string' },
 } as const;
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof options }>>['values'];
 
-/** `layerflow run <workflow|preset> [--set n.p=v …] [--target id …] [--out dir] [--json]`. */
+/**
+ * `layerflow run <workflow|preset> [--set n.p=v …] [--sweep n.p=SPEC …] [--target id …] [--out dir]
+ * [--json] [--redis URL …]`: here, or on the farm with --redis; one job, or one per sweep combination.
+ */
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
   if (positionals.length !== 1) throw new UsageError('run takes one workflow file or preset name');
   const settings = (values.set ?? []).map(parseSetting);
+  const axes = (values.sweep ?? []).map(parseSweep);
   const source = await readWorkflowSource(positionals[0]);
   const registry = await registryWithPacks(values['node-pack'] ?? []);
   const loaded = loadWorkflow(source.json, { registry });
   if (!loaded.ok) return printIssues(loaded.issues.map(fromLoadIssue));
   const workflow = applySettings(loaded.workflow, settings, registry);
   checkTargets(workflow, values.target);
+  const farm = farmTarget(values);
+  const title = titleOf(workflow as { meta?: { title?: string } }, source.name);
+  const view = values.json || !process.stdout.isTTY ? jsonLinesView() : progressView(process.stdout);
+  if (axes.length > 0) {
+    const out = resolve(values.out ?? defaultOutDir(`${source.name}-sweep`));
+    const job = { source: positionals[0], title, targets: values.target, out, jobIdPrefix: values['job-id'] };
+    return runSweep(workflow, registry, axes, view, job, farm);
+  }
+  if (farm) {
+    if (values.out)
+      throw new UsageError('--out is for runs here; on the farm, workers write to their --out (see --shared)');
+    const jobId = values['job-id'] ?? newJobId();
+    return runRemote(workflow, registry, view, farm, { jobId, title, targets: values.target, detach: values.detach });
+  }
   const issues = validateWorkflow(workflow, registry, { targets: values.target });
   if (issues.length > 0) return printIssues(issues);
-  const view = values.json || !process.stdout.isTTY ? jsonLinesView() : progressView(process.stdout);
   return execute(workflow, registry, view, {
-    title: titleOf(workflow as { meta?: { title?: string } }, source.name),
+    title,
     targets: values.target,
     outDir: resolve(values.out ?? defaultOutDir(source.name)),
   });
+}
+
+/** The farm options, when --redis (or LAYERFLOW_REDIS with a farm option) asks for the farm. */
+function farmTarget(values: Values): FarmTarget | undefined {
+  const farmOnly = ['shared', 'detach', 'priority', 'attempts', 'prefix'] as const;
+  const url = values.redis ?? process.env.LAYERFLOW_REDIS;
+  if (url === undefined) {
+    const stray = farmOnly.find((k) => values[k] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --redis URL (it is about running on the farm)`);
+    return undefined;
+  }
+  return {
+    url: redisUrl(url),
+    prefix: values.prefix,
+    shared: values.shared === undefined ? undefined : resolve(values.shared),
+    priority: values.priority === undefined ? undefined : wholeNumber(values.priority, 0, '--priority', 1),
+    attempts: values.attempts === undefined ? undefined : wholeNumber(values.attempts, 2, '--attempts', 1),
+  };
 }
 
 /** Runs the checked workflow with Ctrl-C wired to cancellation; returns the exit code for its outcome. */

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { LIMITS } from '../graph-engine/limits.ts';
 import { listPresets, loadPreset } from '../presets/index.ts';
 import { CliError, EXIT, UsageError } from './exit-codes.ts';
 
@@ -29,6 +30,15 @@ function looksLikePath(arg: string): boolean {
 }
 
 async function readJsonFile(path: string): Promise<unknown> {
+  const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+  if (size > LIMITS.workflowBytes) {
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    throw new CliError(
+      `${path} is ${mb(size)}; a workflow file may be at most ${mb(LIMITS.workflowBytes)}`,
+      EXIT.failed,
+      'too-large',
+    );
+  }
   const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });

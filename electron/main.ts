@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { OUTPUT_SCHEME } from '../api/output-url.ts';
 import { defaultDataDir, studioPaths } from '../api/studio-paths.ts';
 import { fileResponse } from './file-response.ts';
 import { outputFileFor } from './output-protocol.ts';
+import { isOwnPage } from './own-page.ts';
 
 /**
  * The Electron main process: one locked-down window and a relay between its IPC messages and the
@@ -11,6 +13,7 @@ import { outputFileFor } from './output-protocol.ts';
 
 const CHANNEL = 'layerflow:trpc';
 const here = import.meta.dirname;
+const PAGE = join(here, '..', 'renderer', 'index.html');
 
 // Typed by hand: electron is an optional dependency, so its types may be absent when this is checked.
 interface WebContents {
@@ -85,10 +88,14 @@ protocol.registerSchemesAsPrivileged([
   { scheme: OUTPUT_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 
-/** Serves `layerflow://files/<job>/<path>` from the engine's output folder, and nothing outside it. */
+/**
+ * Serves `layerflow://files/<job>/<path>` from the engine's output folder exactly as the local server
+ * serves /files (Range, HEAD, content-type allow-list, no symlinks), and nothing outside it.
+ */
 async function serveOutput(request: Request): Promise<Response> {
-  const file = outputFileFor(request.url, studioPaths(defaultDataDir()).outputs);
-  return file ? fileResponse(file, request) : new Response('not found', { status: 404 });
+  const outputs = studioPaths(defaultDataDir()).outputs;
+  const file = outputFileFor(request.url, outputs);
+  return file ? fileResponse(outputs, file, request) : new Response('not found', { status: 404 });
 }
 
 async function createWindow(): Promise<void> {
@@ -102,8 +109,8 @@ async function createWindow(): Promise<void> {
     if (code !== 0) process.stderr.write(`the engine process exited with code ${code}\n`);
   });
   ipcMain.on(CHANNEL, (event, message) => {
-    // Only our own page (loaded from file://) may talk to the engine; a frame already gone (null) may not.
-    if (!event.senderFrame?.url.startsWith('file://')) return;
+    // Only our own page may talk to the engine: not another file:// document, not a frame already gone.
+    if (!isOwnPage(event.senderFrame?.url, pathToFileURL(PAGE).href)) return;
     const wc = event.sender;
     if (!windows.has(wc.id)) {
       windows.set(wc.id, wc);
@@ -131,7 +138,7 @@ async function createWindow(): Promise<void> {
   });
   win.webContents.on('will-navigate', (e) => e.preventDefault());
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  await win.loadFile(join(here, '..', 'renderer', 'index.html'));
+  await win.loadFile(PAGE);
   app.on('window-all-closed', () => {
     engine.kill();
     app.quit();

@@ -1,20 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Whether a file or folder name is a temporary or internal one: everything this app writes on the way
+ * to a result starts with a dot (`.fg.1234-ab12.tmp.webm`, `.frames.tmp-x/`), so output listings and
+ * manifests leave dot-names out and never show half-written files.
+ */
+export function isHiddenName(name: string): boolean {
+  return name.startsWith('.');
+}
+
+/** Whether a name is one of the temp names this app's atomic writes use (`.x.1a2b.tmp`, `.x.tmp-Ab3/`, …). */
+export function isTempName(name: string): boolean {
+  return /^\..+\.tmp([.-]|$)/.test(name);
+}
 
 /** Writes a file so readers see the old or the new content, never half: temp file, fsync, rename. */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'w');
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, path);
   } catch (err) {
+    // A full disk or a failed rename must not leave the half-written temp file behind.
     await rm(tmp, { force: true });
     throw err;
   }

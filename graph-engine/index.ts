@@ -4,9 +4,12 @@ export { type EngineEvent, EngineEventSchema, type EngineEventType, type EventOf
 export { type ExecuteOptions, executeWorkflow, type NodeRun, type RunError, type RunResult } from './execute.ts';
 export { ancestors, defaultTargets, topologicalOrder } from './graph.ts';
 export { type GraphTypes, inferGraphTypes } from './infer.ts';
+export { inProcessRunner, type JobRunner, RunnerCrashedError, type RunSummary } from './job-runner.ts';
 export { canonicalJson } from './json.ts';
+export { LIMITS } from './limits.ts';
 export { CURRENT_SCHEMA_VERSION, migrateWorkflow, type ParamOrder } from './migrate.ts';
 export { ANY_KIND, type Mismatch, type PortKind, PortKindRegistry, type PortType, PortTypeSchema } from './ports.ts';
+export type { HistoryQuery, Queue, SubmitOptions } from './queue-interface.ts';
 export { type NodeDescription, NodeRegistry, type PortDescription, type RegistryDescription } from './registry.ts';
 export { MissingOutputError } from './run-node.ts';
 export { randomSeed, resolveSeeds, SEED_PARAM } from './seeds.ts';

@@ -18,3 +18,19 @@ export function canonicalJson(value: unknown): string {
       : v,
   );
 }
+
+/**
+ * The path of the first value nested deeper than `maxDepth` objects/arrays, or undefined. Iterative, so
+ * a 100 000-deep document is refused with its path instead of overflowing the stack of whatever walks
+ * it next (JSON.stringify, structuredClone, canonicalJson).
+ */
+export function tooDeepAt(value: unknown, maxDepth: number): string[] | undefined {
+  const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: v, path } = stack.pop() as { value: unknown; path: string[] };
+    if (typeof v !== 'object' || v === null) continue;
+    if (path.length >= maxDepth) return path;
+    for (const [k, child] of Object.entries(v)) stack.push({ value: child, path: [...path, k] });
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { appInfo } from './app-version.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { isHiddenName, writeFileAtomic } from './atomic-file.ts';
 import type { RunResult } from './execute.ts';
 import { JobErrorSchema, NodeTimingSchema, toJobError } from './job.ts';
 import type { NodeRegistry } from './registry.ts';
@@ -21,6 +21,15 @@ export const ManifestNodeSchema = z.object({
   timing: NodeTimingSchema.optional(),
 });
 
+/** Which machine ran a job: a farm worker's id, its host and the execution device it used. */
+export const RunnerSchema = z.object({
+  worker: z.string(),
+  host: z.string(),
+  /** The execution provider sessions ran on (cuda, webgpu, cpu, …). */
+  device: z.string().optional(),
+});
+export type Runner = z.infer<typeof RunnerSchema>;
+
 /** What a run did, written beside its outputs so it can be understood and repeated later. */
 export const ManifestSchema = z.object({
   manifestVersion: z.literal(1),
@@ -33,6 +42,8 @@ export const ManifestSchema = z.object({
   finishedAt: IsoTime,
   ms: z.number(),
   targets: z.array(z.string()).optional(),
+  /** Set when a farm worker ran the job. */
+  runner: RunnerSchema.optional(),
   /** The workflow exactly as run: migrated, seeds resolved. */
   workflow: z.looseObject({ schemaVersion: z.number(), nodes: z.record(z.string(), z.unknown()) }),
   seeds: z.record(z.string(), z.number()),
@@ -55,6 +66,7 @@ export interface RunRecord {
   startedAt: number;
   finishedAt: number;
   result: RunResult;
+  runner?: Runner;
 }
 
 /** Builds the manifest of a run: params resolved against the node specs, timings, facts and files. */
@@ -81,6 +93,7 @@ export async function buildManifest(run: RunRecord, registry: NodeRegistry): Pro
     finishedAt: new Date(run.finishedAt).toISOString(),
     ms: run.finishedAt - run.startedAt,
     ...(run.targets ? { targets: run.targets } : {}),
+    ...(run.runner ? { runner: run.runner } : {}),
     workflow: run.workflow,
     seeds: run.seeds,
     nodes,
@@ -89,10 +102,24 @@ export async function buildManifest(run: RunRecord, registry: NodeRegistry): Pro
   });
 }
 
+/** The run manifest could not be written: the run's outcome is known, its record on disk is not. */
+export class ManifestWriteError extends Error {
+  readonly code = 'manifest-write-failed';
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`could not write the run manifest ${path}: ${(cause as Error).message ?? cause}`, { cause });
+    this.name = 'ManifestWriteError';
+  }
+}
+
 /** Writes `manifest.json` into the run's output folder atomically and returns its path. */
 export async function writeManifest(outDir: string, manifest: Manifest): Promise<string> {
   const path = join(outDir, MANIFEST_FILE);
-  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`).catch((err: unknown) => {
+    throw new ManifestWriteError(path, err);
+  });
   return path;
 }
 
@@ -103,14 +130,16 @@ function resolvedParams(registry: NodeRegistry, node: WorkflowNode): Record<stri
   return parsed?.success ? (parsed.data as Record<string, unknown>) : { ...node.params };
 }
 
-/** Files under `root` (posix-style relative paths), leaving out the manifest and temp files. */
+/** Files under `root` (posix-style relative paths), leaving out the manifest and temp (dot-named) files. */
 async function listFiles(root: string): Promise<Manifest['files']> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   const files: Manifest['files'] = [];
   for (const entry of entries) {
-    if (!entry.isFile() || entry.name === MANIFEST_FILE || entry.name.endsWith('.tmp')) continue;
     const full = join(entry.parentPath, entry.name);
-    files.push({ path: relative(root, full).split(sep).join('/'), bytes: (await stat(full)).size });
+    const rel = relative(root, full).split(sep);
+    if (!entry.isFile() || (rel.length === 1 && entry.name === MANIFEST_FILE) || rel.some(isHiddenName)) continue;
+    const info = await stat(full).catch(() => undefined);
+    if (info) files.push({ path: rel.join('/'), bytes: info.size });
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }

@@ -8,6 +8,8 @@ export interface RunError {
   code: string;
   message: string;
   nodeId?: string;
+  /** The node's param or input the failure is about, when the node said (e.g. a file too large to decode). */
+  field?: string;
   /** Per connected input, the shape of the value it got (e.g. "Video 16f 64×64 RGBA"). */
   inputs: Record<string, string>;
   cause?: unknown;
@@ -25,13 +27,22 @@ export function nodeFailure(
   const because = cause instanceof Error ? cause.message : String(cause);
   const given = Object.entries(shapes).map(([name, text]) => `${name}: ${text}`);
   const suffix = given.length > 0 ? ` (inputs: ${given.join(', ')})` : '';
+  const field = fieldOf(cause, spec);
   return {
     code: 'node-failed',
-    message: `node "${id}" (${spec.type}) failed: ${because}${suffix}`,
+    message: `node "${id}" (${spec.type}) failed${field ? ` on ${field}` : ''}: ${because}${suffix}`,
     nodeId: id,
+    ...(field ? { field } : {}),
     inputs: shapes,
     cause,
   };
+}
+
+/** The param or input a node's error names (`field`), when it is one the node has. */
+function fieldOf(cause: unknown, spec: NodeSpec): string | undefined {
+  const field = (cause as { field?: unknown } | null)?.field;
+  if (typeof field !== 'string') return undefined;
+  return Object.hasOwn(spec.params.shape, field) || Object.hasOwn(spec.inputs, field) ? field : undefined;
 }
 
 /** The error of a workflow that did not pass validation; no node ran. */

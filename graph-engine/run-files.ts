@@ -1,5 +1,6 @@
-import { copyFile, link, mkdir, readdir, stat, unlink } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { copyFile, link, mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { isHiddenName, isTempName } from './atomic-file.ts';
 
 /** Files a sink wrote into its run's folder, so a later run with the same key can have them again. */
 export interface RunFiles {
@@ -14,8 +15,8 @@ export async function snapshot(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const e of entries) {
-    if (!e.isFile()) continue;
     const full = join(e.parentPath, e.name);
+    if (!e.isFile() || relative(dir, full).split(sep).some(isHiddenName)) continue;
     const info = await stat(full).catch(() => undefined);
     if (info) out.set(relative(dir, full), `${info.size}:${info.mtimeMs}`);
   }
@@ -55,4 +56,15 @@ export function relocate(
   const move = (v: unknown) =>
     typeof v === 'string' && (v === prefix || v.startsWith(prefix + sep)) ? resolve(to) + v.slice(prefix.length) : v;
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, move(v)]));
+}
+
+/** Removes what an interrupted write left under `dir`: this app's temp files and folders, at any depth. */
+export async function removeTempFiles(dir: string): Promise<void> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const hidden = entries
+    .map((e) => join(e.parentPath, e.name))
+    .filter((full) => isTempName(basename(full)))
+    // A hidden folder goes as a whole; what lies inside it needs no visit of its own.
+    .filter((full, _i, all) => !all.some((other) => other !== full && full.startsWith(other + sep)));
+  await Promise.all(hidden.map((full) => rm(full, { recursive: true, force: true })));
 }

@@ -3,7 +3,7 @@ import type { ValueCache } from './cache.ts';
 import type { EngineEvent } from './events.ts';
 import { executeWorkflow, type RunResult } from './execute.ts';
 import { toJobError } from './job.ts';
-import { buildManifest, type Manifest, writeManifest } from './manifest.ts';
+import { buildManifest, type Manifest, type Runner, writeManifest } from './manifest.ts';
 import type { NodeRegistry } from './registry.ts';
 import type { Workflow } from './workflow.ts';
 
@@ -22,6 +22,8 @@ export interface RunJobOptions {
   cache?: ValueCache;
   signal?: AbortSignal;
   onEvent?: (event: EngineEvent) => void;
+  /** Who runs the job (a farm worker), recorded in the manifest; asked once the run ends, for its device. */
+  runner?: () => Runner;
 }
 
 export interface JobOutcome {
@@ -43,7 +45,11 @@ export async function runJob(job: RunnableJob, opts: RunJobOptions): Promise<Job
     jobId: job.id,
   }).catch((err: unknown): RunResult => failedResult(err));
   const finishedAt = Date.now();
-  const manifest = await buildManifest({ ...job, jobId: job.id, startedAt, finishedAt, result }, opts.registry);
+  const runner = opts.runner?.();
+  const manifest = await buildManifest(
+    { ...job, jobId: job.id, startedAt, finishedAt, result, ...(runner ? { runner } : {}) },
+    opts.registry,
+  );
   return { result, manifest, manifestPath: await writeManifest(job.outDir, manifest) };
 }
 

@@ -58,6 +58,12 @@ export interface RunContext {
   report(facts: Record<string, unknown>): void;
   /** What the node's `prepare` returned at the start of the job, if it has one. */
   prepared?: Prepared;
+  /**
+   * Standard-normal draws that seeded nodes (VAE Encode's posterior sample, the DiT sampler) take instead of
+   * their seeded source, in the order they draw: a recorded run replayed (the golden pipeline test). The
+   * engine never sets it.
+   */
+  noise?: (length: number) => Float32Array;
 }
 
 /** Set-up a node started early (e.g. an encoder process); the engine disposes of it when the job ends. */

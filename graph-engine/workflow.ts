@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isRecord, tooDeepAt } from './json.ts';
+import { LIMITS } from './limits.ts';
 import { fromZodIssues, type LoadIssue } from './load-issue.ts';
 import { CURRENT_SCHEMA_VERSION, migrateWorkflow, type ParamOrder } from './migrate.ts';
 
@@ -9,10 +11,43 @@ export type { LoadIssue } from './load-issue.ts';
  * Layout, form and meta are for people (the editor, preset forms) and never affect execution.
  */
 
+/** Names every JS object already has: as keys they reach the prototype instead of a value of their own. */
+const RESERVED = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+const reservedMessage = (key: unknown) =>
+  `"${String(key)}" is a reserved name (a property every JavaScript object has); choose another`;
+
+/** A key of a name-keyed map of the file (nodes, params, inputs) that is not one of JavaScript's own names. */
+const OwnKeySchema = z.string().refine((k) => !RESERVED.has(k), { error: (i) => reservedMessage(i.input) });
+
 /** Node ids appear in paths like `nodes.<id>.params.steps`, so they hold no dots or spaces. */
 export const NodeIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$/, 'a node id is 1–128 letters, digits, "_" or "-"');
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$/, 'a node id is 1–128 letters, digits, "_" or "-"')
+  .pipe(OwnKeySchema);
+
+/**
+ * Reserved names used as node ids, params or inputs. Checked before the schema, which would drop a
+ * `__proto__` key without a word (JSON.parse makes it an own key; zod's records skip it).
+ */
+export function reservedKeyIssues(doc: unknown): LoadIssue[] {
+  const issues: LoadIssue[] = [];
+  if (!isRecord(doc)) return issues;
+  const check = (map: unknown, path: string) => {
+    if (!isRecord(map)) return;
+    for (const key of Object.keys(map)) {
+      if (RESERVED.has(key))
+        issues.push({ path: `${path}.${key}`, code: 'reserved-name', message: reservedMessage(key) });
+    }
+  };
+  check(doc.nodes, 'nodes');
+  for (const [id, node] of isRecord(doc.nodes) ? Object.entries(doc.nodes) : []) {
+    if (!isRecord(node) || RESERVED.has(id)) continue;
+    check(node.params, `nodes.${id}.params`);
+    check(node.inputs, `nodes.${id}.inputs`);
+  }
+  return issues;
+}
 
 /** Where an input reads from: an output of another node. */
 export const LinkSchema = z.strictObject({ node: NodeIdSchema, output: z.string().min(1) });
@@ -21,8 +56,8 @@ export type Link = z.infer<typeof LinkSchema>;
 export const WorkflowNodeSchema = z.strictObject({
   type: z.string().min(1),
   typeVersion: z.number().int().min(1),
-  params: z.record(z.string(), z.unknown()).default({}),
-  inputs: z.record(z.string(), LinkSchema).default({}),
+  params: z.record(OwnKeySchema, z.unknown()).default({}),
+  inputs: z.record(OwnKeySchema, LinkSchema).default({}),
 });
 export type WorkflowNode = z.infer<typeof WorkflowNodeSchema>;
 
@@ -67,10 +102,24 @@ export interface LoadOptions {
 
 /** Migrates and checks a parsed workflow file; reports every problem with its path, never throws. */
 export function loadWorkflow(json: unknown, opts: LoadOptions = {}): LoadResult {
+  const deep = tooDeepAt(json, LIMITS.workflowDepth);
+  if (deep) {
+    const message = `nested deeper than ${LIMITS.workflowDepth} levels (a workflow file never needs that)`;
+    return {
+      ok: false,
+      issues: [{ path: deep.slice(0, 4).join('.') + (deep.length > 4 ? '…' : ''), code: 'too-deep', message }],
+    };
+  }
   const migrated = migrateWorkflow(json, opts.registry);
   if (!migrated.ok) return migrated;
+  const reserved = reservedKeyIssues(migrated.doc);
+  if (reserved.length > 0) return { ok: false, issues: reserved };
   const parsed = WorkflowSchema.safeParse(migrated.doc);
   const issues = [...migrated.issues, ...(parsed.success ? [] : fromZodIssues(parsed.error.issues))];
+  const count = parsed.success ? Object.keys(parsed.data.nodes).length : 0;
+  if (count > LIMITS.workflowNodes) {
+    issues.push({ path: 'nodes', code: 'too-many-nodes', message: `${count} nodes; at most ${LIMITS.workflowNodes}` });
+  }
   if (!parsed.success || issues.length > 0) return { ok: false, issues };
   return migrated.from === undefined
     ? { ok: true, workflow: parsed.data }

@@ -49,20 +49,24 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  */
 export async function produceDirAtomic(path: string, produce: (tmpDir: string) => Promise<void>): Promise<void> {
   const tmp = await mkdtemp(join(dirname(path), `.${basename(path)}.tmp-`));
+  const old = `${tmp}.old`;
+  let hadOld = false;
   try {
     await produce(tmp);
+    hadOld = await rename(path, old).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return false;
+        throw e;
+      },
+    );
+    await rename(tmp, path);
   } catch (e) {
+    // Whatever failed (a full disk, a cancelled run), no half-made temp folder stays behind and the
+    // folder that was there is put back.
     await rm(tmp, { recursive: true, force: true });
+    if (hadOld) await rename(old, path).catch(() => undefined);
     throw e;
   }
-  const old = `${tmp}.old`;
-  const hadOld = await rename(path, old).then(
-    () => true,
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return false;
-      throw e;
-    },
-  );
-  await rename(tmp, path);
   if (hadOld) await rm(old, { recursive: true, force: true });
 }

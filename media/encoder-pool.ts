@@ -49,7 +49,7 @@ export function takeEncoder(format: EncodedFormat, options: EncoderOptions): Enc
   };
   return {
     ...encoder,
-    finish: (clip, path, fps) => encoder.finish(clip, path, fps).finally(replace),
+    finish: (clip, path, options) => encoder.finish(clip, path, options).finally(replace),
     cancel: () => encoder.cancel().finally(replace),
   };
 }

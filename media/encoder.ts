@@ -3,8 +3,8 @@ import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { fsyncFile, tempPathFor } from './atomic.ts';
 import { MediaError } from './errors.ts';
-import { runTool } from './ffmpeg.ts';
-import type { Frames } from './frames.ts';
+import { fileArg, runTool } from './ffmpeg.ts';
+import type { Frames, Quantize } from './frames.ts';
 import { fixGifDisposal } from './gif-disposal.ts';
 import { probeVideo } from './probe.ts';
 import { unstackPlanes, y4mStream } from './y4m.ts';
@@ -96,12 +96,24 @@ export function extensionOf(format: EncodedFormat): string {
  * An ffmpeg process started before its clip exists: starting one (loading ffmpeg and its libraries) costs
  * more than encoding a short clip, so a save node can start it at the beginning of a run.
  */
+export interface FinishOptions {
+  /** Frame rate written (default the clip's). */
+  fps?: number;
+  /** Floats to bytes (default rounded). */
+  quantize?: Quantize;
+  signal?: AbortSignal;
+}
+
 export interface Encoder {
   readonly format: EncodedFormat;
   /** The options it was started with (parsed). */
   readonly options: Readonly<Options>;
-  /** Pipes the clip in (at `fps`, default the clip's), waits for ffmpeg, checks alpha, moves the file to `path` atomically. */
-  finish(clip: Frames, path: string, fps?: number): Promise<void>;
+  /**
+   * Pipes the clip in (at `fps`, default the clip's; bytes as `quantize` says, default rounded), waits for
+   * ffmpeg, checks alpha, moves the file to `path` atomically. Aborting `signal` kills ffmpeg and rejects
+   * with its reason, leaving no file.
+   */
+  finish(clip: Frames, path: string, options?: FinishOptions): Promise<void>;
   /** Ends the process unused and removes its file. */
   cancel(): Promise<void>;
   /** Lets this process exit without waiting for an idle encoder (a spare), or not. */
@@ -113,19 +125,20 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   const opts = EncoderOptions.parse(options);
   const enc = ENCODINGS[format];
   const tmp = tempPathFor(`${dir}/encoder${enc.ext}`);
-  let deliver: (input: { clip: Frames; fps: number } | null) => void = () => {};
-  const given = new Promise<{ clip: Frames; fps: number } | null>((resolve) => {
+  type Input = { clip: Frames; fps: number; quantize: Quantize };
+  let deliver: (input: Input | null) => void = () => {};
+  const given = new Promise<Input | null>((resolve) => {
     deliver = resolve;
   });
   async function* input() {
     const got = await given;
-    if (got) yield* y4mStream(got.clip, enc.planes, got.fps);
+    if (got) yield* y4mStream(got.clip, enc.planes, got.fps, got.quantize);
   }
   const filter = enc.filter ? `${unstackPlanes(enc.planes, 'rgb')};${enc.filter(opts)}` : unstackPlanes(enc.planes);
   const args = [
     ...['-v', 'error', '-y', '-f', 'yuv4mpegpipe', '-i', 'pipe:0', '-filter_complex', filter],
     ...enc.codec(opts),
-    tmp,
+    fileArg(tmp),
   ];
   let child: ChildProcess | undefined;
   const label = `${format} encoder`;
@@ -142,15 +155,21 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   return {
     format,
     options: opts,
-    async finish(clip, path, fps = clip.fps) {
-      deliver({ clip, fps });
+    async finish(clip, path, { fps = clip.fps, quantize = 'round', signal } = {}) {
+      // a cancelled job kills its ffmpeg at once instead of waiting for the clip to be encoded
+      const onAbort = () => child?.kill('SIGKILL');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+      deliver(signal?.aborted ? null : { clip, fps, quantize });
       try {
         const failed = await done;
+        signal?.throwIfAborted();
         if (failed) throw relabel(failed, label, tmp, path);
         if (format === 'gif') await fixGifDisposal(tmp, path);
-        await verifyAlpha(format, tmp, path, enc.alphaPixFmt);
+        await verifyAlpha(format, tmp, path, enc.alphaPixFmt, signal);
         await moveAtomic(tmp, path);
       } finally {
+        signal?.removeEventListener('abort', onAbort);
         await rm(tmp, { force: true });
       }
     },
@@ -178,13 +197,19 @@ function relabel(err: unknown, label: string, tmp: string, path: string): unknow
  * The alpha channel must survive: VP9's WebM header carries AlphaMode = 1 (EBML id 0x53C0, size 1,
  * value 1) in its video track, read here without a second process; ProRes by ffprobe's pixel format.
  */
-async function verifyAlpha(format: EncodedFormat, tmp: string, path: string, pixFmt?: RegExp): Promise<void> {
+async function verifyAlpha(
+  format: EncodedFormat,
+  tmp: string,
+  path: string,
+  pixFmt?: RegExp,
+  signal?: AbortSignal,
+): Promise<void> {
   if (format === 'webm-vp9-alpha') {
     if (await webmHasAlpha(tmp)) return;
     throw alphaLost(path, 'no AlphaMode=1 in the WebM video track');
   }
   if (!pixFmt) return;
-  const stream = await probeVideo(tmp);
+  const stream = await probeVideo(tmp, signal);
   if (!pixFmt.test(stream.pix_fmt)) throw alphaLost(path, `pixel format ${stream.pix_fmt}, expected one with alpha`);
 }
 

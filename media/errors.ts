@@ -7,7 +7,8 @@ export type MediaErrorCode =
   | 'odd-size'
   | 'alpha-lost'
   | 'unsupported'
-  | 'no-frames';
+  | 'no-frames'
+  | 'too-large';
 
 /** A media error naming the input or file it is about. */
 export class MediaError extends Error {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { MediaError } from './errors.ts';
 import { binaryFor, INSTALL_HINT, type Tool } from './ffmpeg-binaries.ts';
 
@@ -13,6 +14,15 @@ function executable(tool: Tool, file: string): string {
   });
 }
 
+/**
+ * A path as ffmpeg must be given it: an absolute `file:` URL. A bare argument would be read as an
+ * option when it starts with "-" (a file named `-report`) and as a protocol when it has a colon
+ * (`http:…`, `concat:…`, `subfile:…`), so a file name could make ffmpeg fetch or read something else.
+ */
+export function fileArg(path: string): string {
+  return `file:${resolve(path)}`;
+}
+
 export interface ToolRun {
   /** The file the run is about, named in errors. */
   file: string;
@@ -20,20 +30,53 @@ export interface ToolRun {
   input?: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /** Called with the process once spawned (e.g. to unref an encoder kept waiting). */
   onSpawn?: (child: ChildProcess) => void;
+  /** Aborting kills the tool at once (SIGKILL) and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Most stdout bytes to take: past it the tool is killed and the run fails (a file lying about its size). */
+  maxOutputBytes?: number;
 }
+
+/** Tools running now, killed when this process exits so none outlives it (Ctrl-C twice, process.exit). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 /** Runs ffmpeg or ffprobe with `args`, resolving to its stdout; errors name the file and quote stderr. */
 export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolvePromise, reject) => {
+    if (run.signal?.aborted) return reject(run.signal.reason);
     const child = spawn(executable(tool, run.file), args, { stdio: [run.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    live.add(child);
     run.onSpawn?.(child);
     const out: Buffer[] = [];
+    let outBytes = 0;
     let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    let stopped: Error | undefined;
+    const stop = (why: Error) => {
+      stopped ??= why;
+      child.kill('SIGKILL');
+    };
+    const onAbort = () => stop(run.signal?.reason ?? new Error('aborted'));
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (run.maxOutputBytes !== undefined && outBytes > run.maxOutputBytes) {
+        const limit = `${(run.maxOutputBytes / 2 ** 20).toFixed(0)} MiB`;
+        stop(new MediaError('too-large', `${run.file} decodes to more than ${limit}; refused`, { file: run.file }));
+        return;
+      }
+      out.push(chunk);
+    });
     child.stderr?.on('data', (chunk: Buffer) => {
       err = (err + chunk.toString()).slice(-4000);
     });
+    const settle = () => {
+      live.delete(child);
+      run.signal?.removeEventListener('abort', onAbort);
+    };
     child.on('error', (e: NodeJS.ErrnoException) => {
+      settle();
       reject(
         e.code === 'ENOENT'
           ? new MediaError('ffmpeg-missing', `${tool} was not found (needed for ${run.file}): ${INSTALL_HINT}`, {
@@ -45,7 +88,9 @@ export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffe
       );
     });
     child.on('close', (code, signal) => {
-      if (code === 0) resolve(Buffer.concat(out));
+      settle();
+      if (stopped) reject(stopped);
+      else if (code === 0) resolvePromise(Buffer.concat(out));
       else {
         const why = err.trim().split('\n').slice(-6).join('\n') || `exit ${code ?? signal}`;
         reject(new MediaError('ffmpeg-failed', `${tool} failed on ${run.file}:\n${why}`, { file: run.file }));
@@ -64,14 +109,22 @@ async function feed(
   stdin.on('error', () => {
     closed = true;
   });
+  stdin.on('close', () => {
+    closed = true;
+  });
   for await (const chunk of chunks) {
     if (closed) return;
     if (!stdin.write(chunk)) {
       await new Promise<void>((r) => {
-        stdin.once('drain', r);
-        stdin.once('close', r);
+        const go = () => {
+          stdin.off('drain', go);
+          stdin.off('close', go);
+          r();
+        };
+        stdin.on('drain', go);
+        stdin.on('close', go);
       });
     }
   }
-  stdin.end();
+  if (!closed) stdin.end();
 }

@@ -1,10 +1,11 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
 import { MediaError } from './errors.ts';
-import { runTool } from './ffmpeg.ts';
+import { fileArg, runTool } from './ffmpeg.ts';
 import { type Frames, fromBytes } from './frames.ts';
-import { decodePng } from './png.ts';
+import { clipTooLarge, frameTooLarge } from './limits.ts';
+import { decodePng, pngSize } from './png.ts';
 import { probeVideo } from './probe.ts';
 
 export const FrameSequenceOptions = z.object({
@@ -19,13 +20,23 @@ const IMAGE = /\.(png|jpe?g)$/i;
  * Reads a PNG/JPG sequence: a folder (every image in it) or a pattern whose file name part may hold * and ?
  * (`clip/fg/*.png`). Files are ordered by name with numbers compared as numbers. RGBA when any frame has alpha.
  */
-export async function readFrameSequence(dirOrGlob: string, options: FrameSequenceOptions = {}): Promise<Frames> {
+export async function readFrameSequence(
+  dirOrGlob: string,
+  options: FrameSequenceOptions = {},
+  signal?: AbortSignal,
+): Promise<Frames> {
   const opts = FrameSequenceOptions.parse(options);
   const files = (await sequenceFiles(dirOrGlob)).slice(0, opts.maxFrames);
   if (files.length === 0)
     throw new MediaError('no-frames', `no PNG or JPG files match ${dirOrGlob}`, { file: dirOrGlob });
+  const first = await imageSize(files[0], signal);
+  const tooLarge = clipTooLarge(files.length, first.width, first.height);
+  if (tooLarge) throw new MediaError('too-large', `${dirOrGlob}: ${tooLarge}`, { file: dirOrGlob });
   const images = [];
-  for (const file of files) images.push(await readImage(file));
+  for (const file of files) {
+    signal?.throwIfAborted();
+    images.push(await readImage(file, signal));
+  }
   const { width, height } = images[0];
   const channels = images.some((i) => i.alpha) ? 4 : 3;
   const data = new Float32Array(files.length * width * height * channels);
@@ -74,13 +85,30 @@ interface Rgba {
   rgba: Uint8Array;
 }
 
-async function readImage(file: string): Promise<Rgba> {
+/** An image's size from its header (PNG) or ffprobe (JPG), before any pixel is decoded. */
+async function imageSize(file: string, signal?: AbortSignal): Promise<{ width: number; height: number }> {
+  if (extname(file).toLowerCase() === '.png') {
+    const handle = await open(file, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(24), 0, 24, 0);
+      const size = pngSize(buffer.subarray(0, bytesRead));
+      if (size) return size;
+    } finally {
+      await handle.close();
+    }
+  }
+  return probeVideo(file, signal);
+}
+
+async function readImage(file: string, signal?: AbortSignal): Promise<Rgba> {
   if (extname(file).toLowerCase() === '.png') return decodePng(await readFile(file), file);
-  const { width, height } = await probeVideo(file);
+  const { width, height } = await probeVideo(file, signal);
+  const tooLarge = frameTooLarge(width, height);
+  if (tooLarge) throw new MediaError('too-large', `${file}: ${tooLarge}`, { file });
   const rgba = await runTool(
     'ffmpeg',
-    ['-v', 'error', '-nostdin', '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgba', 'pipe:1'],
-    { file },
+    ['-v', 'error', '-nostdin', '-i', fileArg(file), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgba', 'pipe:1'],
+    { file, signal, maxOutputBytes: width * height * 4 },
   );
   return { width, height, alpha: false, rgba };
 }

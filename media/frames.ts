@@ -42,12 +42,28 @@ export function checkFrames(f: Frames, input: string): Frames {
   return f;
 }
 
-/** Float [0,1] frame values to 8-bit, rounded and clamped. */
-export function toBytes(data: Float32Array, out = new Uint8Array(data.length)): Uint8Array {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i] * 255 + 0.5;
-    out[i] = v <= 0 ? 0 : Math.min(v, 255); // Uint8Array truncates, so +0.5 rounds
-  }
+/**
+ * How float [0, 1] values become 8-bit: `round` to the nearest level (unbiased: a value that came from a
+ * byte goes back to that byte), or `truncate` as the LayerFlow reference writes its mp4 frames
+ * (test_video.py: `(255.0 * v).astype(uint8)` in float32), which reads up to one level darker.
+ */
+export const Quantize = z.enum(['round', 'truncate']);
+export type Quantize = z.infer<typeof Quantize>;
+
+/** One float [0, 1] value as a byte, clamped; rounded unless `quantize` says truncate. */
+export function toByte(v: number, quantize: Quantize = 'round'): number {
+  // the reference's product is float32, truncated by astype(uint8)
+  const x = quantize === 'round' ? v * 255 + 0.5 : Math.fround(v * 255);
+  return x <= 0 ? 0 : x >= 255 ? 255 : x | 0;
+}
+
+/** Float [0,1] frame values to 8-bit, clamped; rounded unless `quantize` says truncate. */
+export function toBytes(
+  data: Float32Array,
+  out = new Uint8Array(data.length),
+  quantize: Quantize = 'round',
+): Uint8Array {
+  for (let i = 0; i < data.length; i++) out[i] = toByte(data[i], quantize);
   return out;
 }
 

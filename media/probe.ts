@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MediaError } from './errors.ts';
-import { runTool } from './ffmpeg.ts';
+import { fileArg, runTool } from './ffmpeg.ts';
 
 const VideoStream = z.object({
   codec_type: z.literal('video'),
@@ -11,6 +11,7 @@ const VideoStream = z.object({
   r_frame_rate: z.string().default('0/0'),
   avg_frame_rate: z.string().default('0/0'),
   nb_frames: z.string().optional(),
+  duration: z.string().optional(),
   tags: z.record(z.string(), z.string()).default({}),
   side_data_list: z.array(z.object({ rotation: z.number().optional() }).loose()).default([]),
 });
@@ -19,8 +20,9 @@ export type VideoStream = z.infer<typeof VideoStream>;
 const ProbeOutput = z.object({ streams: z.array(z.object({ codec_type: z.string().optional() }).loose()).default([]) });
 
 /** The first video stream of a file, as ffprobe reports it. */
-export async function probeVideo(path: string): Promise<VideoStream> {
-  const json = await runTool('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', path], { file: path });
+export async function probeVideo(path: string, signal?: AbortSignal): Promise<VideoStream> {
+  const args = ['-v', 'error', '-show_streams', '-of', 'json', fileArg(path)];
+  const json = await runTool('ffprobe', args, { file: path, signal, maxOutputBytes: 4 * 2 ** 20 });
   const streams = ProbeOutput.parse(JSON.parse(json.toString())).streams;
   const video = streams.find((s) => s.codec_type === 'video');
   if (!video) throw new MediaError('unsupported', `${path} has no video stream`, { file: path });
@@ -64,4 +66,13 @@ export function displaySize(stream: VideoStream): { width: number; height: numbe
   const rotation = stream.side_data_list.find((d) => d.rotation !== undefined)?.rotation ?? 0;
   const quarter = Math.abs(Math.round(rotation / 90)) % 2 === 1;
   return quarter ? { width: stream.height, height: stream.width } : { width: stream.width, height: stream.height };
+}
+
+/** How many frames the stream says it has (its count, else duration × rate), or undefined when it does not say. */
+export function declaredFrames(stream: VideoStream): number | undefined {
+  const count = Number(stream.nb_frames);
+  if (Number.isInteger(count) && count > 0) return count;
+  const seconds = Number(stream.duration);
+  const fps = streamFps(stream);
+  return seconds > 0 && fps ? Math.ceil(seconds * fps) : undefined;
 }

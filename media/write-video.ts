@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { produceDirAtomic, writeFileAtomic } from './atomic.ts';
 import { type Encoder, EncoderOptions, startEncoder } from './encoder.ts';
 import { MediaError } from './errors.ts';
-import { checkFrames, type Frames } from './frames.ts';
+import { checkFrames, type Frames, type Quantize } from './frames.ts';
 import { decodePng, encodePng } from './png.ts';
 
 export const VideoFormat = z.enum(['mp4-h264', 'webm-vp9-alpha', 'prores4444', 'png-seq', 'gif']);
@@ -13,6 +13,8 @@ export type VideoFormat = z.infer<typeof VideoFormat>;
 export type WriteVideoOptions = EncoderOptions & {
   /** An encoder started earlier for this format and options (startEncoder), used instead of a new one. */
   encoder?: Encoder;
+  /** Float → 8-bit: rounded (default), or truncated as the reference's mp4 writer (frames.ts Quantize). */
+  quantize?: Quantize;
 };
 
 /**
@@ -24,9 +26,10 @@ export async function writeVideo(
   path: string,
   format: VideoFormat,
   options: WriteVideoOptions = {},
+  signal?: AbortSignal,
 ): Promise<void> {
   checkFrames(frames, path);
-  const { encoder, ...rest } = options;
+  const { encoder, quantize = 'round', ...rest } = options;
   const opts = EncoderOptions.parse(rest);
   if (!VideoFormat.safeParse(format).success) {
     throw new MediaError(
@@ -35,7 +38,7 @@ export async function writeVideo(
       { file: path },
     );
   }
-  if (format === 'png-seq') return writePngSequence(frames, path);
+  if (format === 'png-seq') return writePngSequence(frames, path, quantize, signal);
   if (format === 'mp4-h264' && !opts.padOdd && (frames.width % 2 || frames.height % 2)) {
     throw new MediaError(
       'odd-size',
@@ -45,7 +48,7 @@ export async function writeVideo(
   }
   const fits = encoder && encoder.format === format && sameOptions(encoder.options, opts);
   if (encoder && !fits) await encoder.cancel();
-  await (fits ? encoder : startEncoder(format, opts, dirname(path))).finish(frames, path);
+  await (fits ? encoder : startEncoder(format, opts, dirname(path))).finish(frames, path, { quantize, signal });
 }
 
 function sameOptions(a: Readonly<z.infer<typeof EncoderOptions>>, b: z.infer<typeof EncoderOptions>): boolean {
@@ -53,11 +56,12 @@ function sameOptions(a: Readonly<z.infer<typeof EncoderOptions>>, b: z.infer<typ
 }
 
 /** frame_00001.png … in a folder that replaces `dir` atomically; RGBA PNGs when the clip has alpha. */
-async function writePngSequence(frames: Frames, dir: string): Promise<void> {
+async function writePngSequence(frames: Frames, dir: string, quantize: Quantize, signal?: AbortSignal): Promise<void> {
   await produceDirAtomic(dir, async (tmp) => {
     await mkdir(tmp, { recursive: true });
     for (let i = 0; i < frames.frames; i++) {
-      await writeFileAtomic(join(tmp, `frame_${String(i + 1).padStart(5, '0')}.png`), encodePng(frames, i));
+      signal?.throwIfAborted();
+      await writeFileAtomic(join(tmp, `frame_${String(i + 1).padStart(5, '0')}.png`), encodePng(frames, i, quantize));
     }
     if (frames.channels === 4) await verifyPngAlpha(tmp, dir);
   });

@@ -1,4 +1,4 @@
-import type { Frames } from './frames.ts';
+import { type Frames, type Quantize, toByte } from './frames.ts';
 
 /**
  * Clips piped to ffmpeg as YUV4MPEG2 whose "grey" frames are the clip's planes stacked (G, B, R, then
@@ -7,8 +7,11 @@ import type { Frames } from './frames.ts';
  * with alpha only from 5.0), hence grey planes and `unstackPlanes` to put them back together as RGB(A).
  */
 
-/** `planes` (3: RGB, 4: RGBA) grey planes of each frame; alpha is added opaque, or dropped, as needed. */
-export function* y4mStream(f: Frames, planes: 3 | 4, fps = f.fps): Generator<Uint8Array> {
+/**
+ * `planes` (3: RGB, 4: RGBA) grey planes of each frame; alpha is added opaque, or dropped, as needed.
+ * Values become bytes as `quantize` says (frames.ts toByte).
+ */
+export function* y4mStream(f: Frames, planes: 3 | 4, fps = f.fps, quantize: Quantize = 'round'): Generator<Uint8Array> {
   const [num, den] = rational(fps);
   yield Buffer.from(`YUV4MPEG2 W${f.width} H${f.height * planes} F${num}:${den} Ip A1:1 Cmono\n`);
   const pixels = f.width * f.height;
@@ -20,7 +23,7 @@ export function* y4mStream(f: Frames, planes: 3 | 4, fps = f.fps): Generator<Uin
     PLANE_CHANNELS.slice(0, planes).forEach((channel, k) => {
       const at = 6 + k * pixels;
       if (channel >= c) out.fill(255, at, at + pixels);
-      else for (let p = 0; p < pixels; p++) out[at + p] = byte(src[p * c + channel]);
+      else for (let p = 0; p < pixels; p++) out[at + p] = toByte(src[p * c + channel], quantize);
     });
     yield out;
   }
@@ -29,12 +32,6 @@ export function* y4mStream(f: Frames, planes: 3 | 4, fps = f.fps): Generator<Uin
 const FRAME = Buffer.from('FRAME\n');
 /** The clip channel of each stacked plane: ffmpeg's planar RGB order is G, B, R (then A). */
 const PLANE_CHANNELS = [1, 2, 0, 3];
-
-/** A [0, 1] value as a byte, rounded and clamped as frames.ts toBytes does. */
-function byte(v: number): number {
-  const x = v * 255 + 0.5;
-  return x <= 0 ? 0 : x >= 255 ? 255 : x | 0;
-}
 
 /** fps as a y4m rational (29.97 → 2997:100). */
 function rational(fps: number): [number, number] {

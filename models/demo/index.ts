@@ -41,5 +41,5 @@
 export { type ClipSize, DEMO_SIZE } from './clip.ts';
 export { demoPackDir, ensureDemoPack } from './ensure.ts';
 export { toLatentOrder } from './latent-layout.ts';
-export { type DemoLibrary, demoLayers, demoLibrary, type LibraryItem } from './library.ts';
+export { clipLayers, type DemoLibrary, demoLayers, demoLibrary, type LibraryItem } from './library.ts';
 export { buildDemoPack, type DemoPackOptions, type DemoVariant } from './pack.ts';

@@ -44,8 +44,11 @@ export function demoLayers(
   i: number,
   j: number,
 ): Record<'fg' | 'alpha' | 'bg' | 'blend', Float32Array> {
-  const actor = lib.actors[i].clip;
-  const back = lib.backdrops[j].clip;
+  return clipLayers(lib.actors[i].clip, lib.backdrops[j].clip);
+}
+
+/** The layers of one actor clip over one backdrop clip of the same size (as demoLayers). */
+export function clipLayers(actor: Clip, back: Clip): Record<'fg' | 'alpha' | 'bg' | 'blend', Float32Array> {
   const n = actor.rgb.length;
   const fg = new Float32Array(n);
   const alpha = new Float32Array(n);

@@ -25,18 +25,20 @@ export class ReadMeter {
       const id = `${w.file}\0${w.key}`;
       if (!meter.plannedKeys.has(id)) meter.planned += bytes;
       meter.plannedKeys.add(id);
+      const counted = <T>(out: T): T => {
+        if (!meter.readKeys.has(id)) meter.read += bytes;
+        meter.readKeys.add(id);
+        meter.onRead(meter.read, meter.planned, w.key);
+        return out;
+      };
+      const toFloat16 = w.toFloat16?.bind(w);
       return {
         dtype: w.dtype,
         shape: w.shape,
         file: w.file,
         key: w.key,
-        toFloat32() {
-          const out = w.toFloat32();
-          if (!meter.readKeys.has(id)) meter.read += bytes;
-          meter.readKeys.add(id);
-          meter.onRead(meter.read, meter.planned, w.key);
-          return out;
-        },
+        toFloat32: () => counted(w.toFloat32()),
+        ...(toFloat16 ? { toFloat16: () => counted(toFloat16()) } : {}),
       } satisfies TensorSource;
     };
     return {

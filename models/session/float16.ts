@@ -34,6 +34,34 @@ export function toHalf(data: Float32Array): Uint16Array {
   return out;
 }
 
+let bf16ToHalf: Uint16Array | undefined;
+
+/**
+ * 16-bit stored values → float16 bits in place, exactly as widening to float32 and `toHalf` would give:
+ * float16 is kept, bfloat16 goes through a 65 536-entry table (one lookup instead of two conversions).
+ */
+export function halvesToHalf(values: Uint16Array, dtype: 'float16' | 'bfloat16'): Uint16Array {
+  if (dtype === 'float16') return values;
+  if (!bf16ToHalf) {
+    bf16ToHalf = new Uint16Array(65536);
+    const f = new Float32Array(1);
+    const bits = new Uint32Array(f.buffer);
+    for (let b = 0; b < 65536; b++) {
+      bits[0] = b << 16;
+      bf16ToHalf[b] = floatToHalf(f[0]);
+    }
+  }
+  const table = bf16ToHalf;
+  for (let i = 0; i < values.length; i++) values[i] = table[values[i]];
+  return values;
+}
+
+/** Index of the first infinite or NaN float16 value, or -1. */
+export function firstNonFinite(bits: Uint16Array): number {
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7c00) === 0x7c00) return i;
+  return -1;
+}
+
 export function fromHalf(data: Uint16Array): Float32Array {
   const t = halfTable();
   const out = new Float32Array(data.length);

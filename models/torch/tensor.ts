@@ -1,4 +1,5 @@
 import { halfToFloat } from '../safetensors.ts';
+import { halvesToHalf, toHalf } from '../session/float16.ts';
 import { numel, type TensorSource, type WeightDType } from '../weights/source.ts';
 import { readRecord, readRecordInto, type TorchArchive } from './archive.ts';
 import { TorchFileError } from './errors.ts';
@@ -38,6 +39,12 @@ export function tensorSource(archive: TorchArchive, tensor: TorchTensor, key: st
         return gather(widen(raw, dtype, span), shape, stride);
       }
       return readContiguous(archive, record, offset * bytes, count, dtype);
+    },
+    toFloat16() {
+      if (dtype === 'float32' || !isContiguous(shape, stride)) return toHalf(this.toFloat32());
+      const out = new Uint16Array(count);
+      readRecordInto(archive, `data/${storage.key}`, offset * bytes, new Uint8Array(out.buffer));
+      return halvesToHalf(out, dtype);
     },
   };
 }

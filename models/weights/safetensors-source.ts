@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { type StDType, toFloat32 } from '../safetensors.ts';
+import { halvesToHalf, toHalf } from '../session/float16.ts';
 import { WeightFileError } from './file-error.ts';
 import { numel, type TensorSource, type WeightDType } from './source.ts';
 
@@ -87,6 +88,11 @@ function tensorAt(
     key,
     readBytes,
     toFloat32: () => toFloat32({ dtype: st, shape, bytes: readBytes() }),
+    toFloat16() {
+      if (st === 'F32') return toHalf(this.toFloat32());
+      const bytes = readBytes(); // fresh, so 2-aligned
+      return halvesToHalf(new Uint16Array(bytes.buffer, bytes.byteOffset, length / 2), DTYPES[st]);
+    },
   };
 }
 

@@ -17,6 +17,11 @@ export interface TensorSource {
   readonly key: string;
   /** The values as contiguous row-major float32 (a fresh array each call). */
   toFloat32(): Float32Array;
+  /**
+   * The values as float16 bits (a fresh array), as `toHalf(toFloat32())` would give them (NaNs may keep their payload), read straight from
+   * 16-bit storage where the source can: importing a bfloat16 checkpoint as float16 never widens it.
+   */
+  toFloat16?(): Uint16Array;
 }
 
 /** Reference parameter name → stored tensor. */

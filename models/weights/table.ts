@@ -1,6 +1,6 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
 import type { FloatType } from '../onnx/nn.ts';
-import { toHalf } from '../session/float16.ts';
+import { firstNonFinite, toHalf } from '../session/float16.ts';
 import { numel, type TensorSource } from './source.ts';
 
 /** A weight in memory, or one still in its checkpoint (read when the graph is written). */
@@ -46,7 +46,7 @@ export class InitializerTable {
     const dtype = this.options.dtypeOf?.(name, dims) ?? this.dtype;
     // A stored tensor is named by where it lives, so graphs sharing a weights file read it once.
     const identity = weight instanceof Float32Array ? undefined : `${weight.file}\0${weight.key}\0${dtype}`;
-    if (dtype === 'float16') this.g.init(name, () => this.half(name, read()), dims, 'float16', identity);
+    if (dtype === 'float16') this.g.init(name, () => this.half(name, weight), dims, 'float16', identity);
     else this.g.init(name, read, dims, 'float32', identity);
     this.added.add(name);
     return name;
@@ -76,13 +76,12 @@ export class InitializerTable {
   }
 
   /** float16 bits of a weight, refusing values float16 cannot hold (they would become ±inf). */
-  private half(name: string, data: Float32Array): Uint16Array {
-    let max = 0;
-    for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]));
-    if (!(max <= 65504)) {
-      throw this.fail('weight-range', name, `weight ${name} holds ${max}, beyond float16's ±65504: use float32`);
-    }
-    return toHalf(data);
+  private half(name: string, weight: Weight): Uint16Array {
+    const bits = weight instanceof Float32Array ? toHalf(weight) : (weight.toFloat16?.() ?? toHalf(weight.toFloat32()));
+    const at = firstNonFinite(bits);
+    if (at < 0) return bits;
+    const value = (weight instanceof Float32Array ? weight : weight.toFloat32())[at];
+    throw this.fail('weight-range', name, `weight ${name} holds ${value}, beyond float16's ±65504: use float32`);
   }
 
   /** The shape of parameter `name` under this config. */

@@ -15,9 +15,10 @@ export const saveText = defineNode({
   inputs: { value: { type: { kind: ANY_KIND } } },
   outputs: {},
   params: z.object({
+    // Only text types: the studio serves run outputs, and an .html or .svg written here could hold script.
     filename: z
       .string()
-      .regex(/^[\w][\w .-]*$/, 'a file name without folders')
+      .regex(/^[\w][\w .-]*\.(txt|json)$/i, 'a .txt or .json file name without folders')
       .default('value.txt'),
   }),
   async run(inputs, params, ctx) {

@@ -99,7 +99,9 @@ export const decompose = defineNode({
     'Splits a blended video into foreground, alpha matte and background in one node: VAE Encode ' +
     '(decompose) → Text Encode → DiT Sampler (decompose) → VAE Decode → Split Layers, the same functions ' +
     'those nodes run. Expand it in the editor to tune the steps one by one. The prompts guide what counts ' +
-    'as foreground; the video is resized to the pack size and cut to its frames per layer.',
+    'as foreground; the video is resized to the pack size and cut to its frames per layer. It encodes ' +
+    "with VAE Encode's defaults: the posterior mean, and copies of the blend in the slots of the layers it " +
+    'makes (the reference samples the posterior and has real frames there; see VAE Encode).',
   purity: 'seeded',
   inputs: {
     vae: { type: { kind: 'VAE' } },
@@ -132,11 +134,12 @@ export const decompose = defineNode({
     const { chunkFrames, previewEvery, ...sampler } = params;
     ctx.progress(0, 'encoding the video');
     const given = layersFromVideo(inputs.video as Frames, 'decompose');
-    const latent = await encodeGivenLayers(vae, given, 'decompose', chunkFrames, ctx.signal);
+    const latent = await encodeGivenLayers(vae, given, 'decompose', { chunkFrames, signal: ctx.signal });
     const conditioning = await encodeLayerText(encoder, inputs.text as LayerTextValue);
     const settings = { ...sampler, task: 'decompose' as const };
     const sampled = await sampleLayers(model, conditioning, latent, settings, {
       signal: ctx.signal,
+      ...(ctx.noise ? { noise: ctx.noise } : {}),
       onStep(i, n, denoised) {
         ctx.progress((0.9 * (i + 1)) / n, `step ${i + 1}/${n}`);
         if (previewEvery > 0 && ((i + 1) % previewEvery === 0 || i + 1 === n)) {

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { PortType } from '../../graph-engine/ports.ts';
 import { defineNode } from '../../graph-engine/spec.ts';
 import type { Frames } from '../../media/frames.ts';
-import { actorSpecs } from '../../models/demo/actors.ts';
-import { backdropSpecs } from '../../models/demo/backdrops.ts';
-import { DEMO_SIZE, demoLayers, demoLibrary } from '../../models/demo/index.ts';
+import { actorSpecs, renderActor } from '../../models/demo/actors.ts';
+import { backdropSpecs, renderBackdrop } from '../../models/demo/backdrops.ts';
+import { clipLayers, DEMO_SIZE } from '../../models/demo/index.ts';
 import type { LayeredVideoValue } from './values.ts';
 
 const ACTORS = actorSpecs().map((a, i) => ({ value: i, label: `${a.caption} (lane ${a.lane < 0.5 ? 1 : 2})` }));
@@ -13,36 +13,52 @@ const BACKDROPS = backdropSpecs().map((b, i) => ({
   label: `${b.caption} (${b.dir > 0 ? 'one way' : 'other way'})`,
 }));
 
-export const DemoClipParams = z.object({
-  actor: z
-    .number()
-    .int()
-    .min(0)
-    .max(ACTORS.length - 1)
-    .default(21)
-    .meta({ widget: 'choice', label: 'Foreground actor', choices: ACTORS }),
-  backdrop: z
-    .number()
-    .int()
-    .min(0)
-    .max(BACKDROPS.length - 1)
-    .default(10)
-    .meta({ widget: 'choice', label: 'Background', choices: BACKDROPS }),
-  frames: z.number().int().min(1).max(256).default(DEMO_SIZE.frames).meta({ widget: 'number', label: 'Frames' }),
-  width: z.number().int().min(8).max(1024).default(DEMO_SIZE.width).meta({ widget: 'number', label: 'Width' }),
-  height: z.number().int().min(8).max(1024).default(DEMO_SIZE.height).meta({ widget: 'number', label: 'Height' }),
-  fps: z.number().positive().max(120).default(8).meta({ widget: 'number', label: 'Frame rate' }),
-});
+/**
+ * Most pixels (frames × width × height) a Demo Clip may have: it holds about 70 bytes per pixel (the
+ * actor, the backdrop, four float layers and the RGBA foreground), so this is about 1.2 GB.
+ */
+export const DEMO_CLIP_PIXELS = 2 ** 24;
+
+export const DemoClipParams = z
+  .object({
+    actor: z
+      .number()
+      .int()
+      .min(0)
+      .max(ACTORS.length - 1)
+      .default(21)
+      .meta({ widget: 'choice', label: 'Foreground actor', choices: ACTORS }),
+    backdrop: z
+      .number()
+      .int()
+      .min(0)
+      .max(BACKDROPS.length - 1)
+      .default(10)
+      .meta({ widget: 'choice', label: 'Background', choices: BACKDROPS }),
+    frames: z.number().int().min(1).max(256).default(DEMO_SIZE.frames).meta({ widget: 'number', label: 'Frames' }),
+    width: z.number().int().min(8).max(1024).default(DEMO_SIZE.width).meta({ widget: 'number', label: 'Width' }),
+    height: z.number().int().min(8).max(1024).default(DEMO_SIZE.height).meta({ widget: 'number', label: 'Height' }),
+    fps: z.number().positive().max(120).default(8).meta({ widget: 'number', label: 'Frame rate' }),
+  })
+  .refine((p) => p.frames * p.width * p.height <= DEMO_CLIP_PIXELS, {
+    path: ['frames'],
+    error: (i) => {
+      const p = i.input as { frames: number; width: number; height: number };
+      const most = Math.max(1, Math.floor(DEMO_CLIP_PIXELS / (p.width * p.height)));
+      return `${p.frames} frames of ${p.width}×${p.height} would need about ${Math.round((p.frames * p.width * p.height * 70) / 2 ** 30)} GB; at ${p.width}×${p.height} at most ${most} frames`;
+    },
+  });
 export type DemoClipParams = z.infer<typeof DemoClipParams>;
 
 /** One actor over one backdrop from the demo library, as plain videos and as model-convention layers. */
 export function demoClip(p: DemoClipParams) {
-  const lib = demoLibrary({ frames: p.frames, height: p.height, width: p.width });
-  const layers = demoLayers(lib, p.actor, p.backdrop);
+  // Only the one actor and backdrop asked for are drawn (not the whole library, 48 clips at this size).
+  const size = { frames: p.frames, height: p.height, width: p.width };
+  const actor = renderActor(actorSpecs()[p.actor], size);
+  const layers = clipLayers(actor, renderBackdrop(backdropSpecs()[p.backdrop], size));
   const shape = { frames: p.frames, height: p.height, width: p.width, fps: p.fps };
   // demoLayers allocates plain Float32Arrays; outputs are never written, so layers share them
   const clip = (data: Float32Array): Frames => ({ ...shape, channels: 3, data: data as Float32Array<ArrayBuffer> });
-  const actor = lib.actors[p.actor].clip;
   const rgba = new Float32Array((actor.rgb.length / 3) * 4);
   for (let px = 0; px < rgba.length / 4; px++) {
     for (let k = 0; k < 3; k++) rgba[px * 4 + k] = actor.rgb[px * 3 + k] / 255;

@@ -29,6 +29,21 @@ export interface SamplerHooks {
   signal?: AbortSignal;
   /** After each step: the guided estimate of the clean sequence, given frames in place. */
   onStep?: (step: number, steps: number, denoised: Float32Array) => void | Promise<void>;
+  /**
+   * Standard-normal draws in place of the seeded source: the start latent first, then one draw per step
+   * that adds noise (all but the last), each for the sampled frames only. Replays a recorded run.
+   */
+  noise?: (length: number) => Float32Array;
+  /** After each step, the sampled frames only: the state in, the transformer's v per row, the guided estimate, the state out. */
+  onTrace?: (step: number, trace: StepTrace) => void;
+}
+
+/** One sampler step as the reference logs it; `v` holds one row per CFG row (unconditional first). */
+export interface StepTrace {
+  xIn: Float32Array;
+  v: Float32Array[];
+  denoised: Float32Array;
+  xOut: Float32Array;
 }
 
 /** The schedule a run uses: the settings, else the pack's. A CFG scale of 0 skips the unconditional row (same result). */
@@ -198,16 +213,26 @@ export async function sampleLayers(
   const withGiven = (x: Float32Array) =>
     spliced ? spliceGiven(x, spliced.latents, spliced.from, frameSize(layout)) : x;
   const T = layout.latentFrames - (spliced ? spliced.latents.length / frameSize(layout) : 0);
-  const rng = gaussianNoise(settings.seed);
+  const rng = hooks.noise ?? gaussianNoise(settings.seed);
+  const network = await transformerNetwork(model, layout, text, spliced, hooks.signal);
+  let last: { x: Float32Array; v: Float32Array[] } | undefined;
   const x = await sampleDpmpp2m({
     ...resolveSchedule(config, settings),
     x: rng(T * frameSize(layout)),
     shape: [1, T, ...layout.frameShape] as LatentShape,
     noise: rng,
-    batchNetwork: await transformerNetwork(model, layout, text, spliced, hooks.signal),
+    batchNetwork: hooks.onTrace
+      ? async (xIn, t, a, rows) => {
+          last = { x: xIn, v: await network(xIn, t, a, rows) };
+          return last.v;
+        }
+      : network,
     ...(fixed ? { fixedFrames: { from: fixed.from, latents: fixed.latents } } : {}),
     signal: hooks.signal,
-    onStep: hooks.onStep ? (i, n, denoised) => hooks.onStep?.(i, n, withGiven(denoised)) : undefined,
+    onStep: (i, n, denoised, xOut) => {
+      if (last) hooks.onTrace?.(i, { xIn: last.x, v: last.v, denoised, xOut });
+      return hooks.onStep?.(i, n, withGiven(denoised));
+    },
   });
   return {
     task: settings.task,
@@ -322,6 +347,7 @@ export const ditSampler = defineNode({
       settings,
       {
         signal: ctx.signal,
+        ...(ctx.noise ? { noise: ctx.noise } : {}),
         onStep(i, n, denoised) {
           ctx.progress((i + 1) / n, `step ${i + 1}/${n}`);
           const k = params.previewEvery;

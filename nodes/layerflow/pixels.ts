@@ -147,20 +147,35 @@ export function layerClips(layout: SequenceLayout, out: Float32Array, fps: numbe
   return clips;
 }
 
-/** VAE moments [2C, T, h, w] (mean first) → the transformer's latents [T, C, h, w] × scale. */
-export function latentsFromMoments(moments: Float32Array, dims: number[], scale: number): Float32Array<ArrayBuffer> {
-  const [, c2, t, h, w] = dims;
-  const C = c2 / 2;
+/** A VAE latent z [C, T, h, w] → the transformer's latents [T, C, h, w] × scale. */
+export function latentsFromZ(z: Float32Array, dims: readonly number[], scale: number): Float32Array<ArrayBuffer> {
+  const [C, t, h, w] = dims;
   const hw = h * w;
   const out = new Float32Array(C * t * hw);
   for (let c = 0; c < C; c++) {
     for (let f = 0; f < t; f++) {
       const src = (c * t + f) * hw;
       const dst = (f * C + c) * hw;
-      for (let q = 0; q < hw; q++) out[dst + q] = scale * moments[src + q];
+      for (let q = 0; q < hw; q++) out[dst + q] = scale * z[src + q];
     }
   }
   return out;
+}
+
+/**
+ * A draw from the VAE posterior as reference regularizers.py samples it: mean + exp(0.5 · logvar) · ε,
+ * logvar clamped to [−30, 20], in float32. `moments` is [2C, …] (mean, then log-variance); `eps` has one
+ * standard-normal value per mean value, in the same order.
+ */
+export function samplePosterior(moments: Float32Array, eps: Float32Array): Float32Array<ArrayBuffer> {
+  const n = moments.length / 2;
+  if (eps.length !== n) throw new RangeError(`posterior noise has ${eps.length} values, the latent ${n}`);
+  const z = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const logvar = Math.min(20, Math.max(-30, moments[n + i]));
+    z[i] = moments[i] + Math.fround(Math.fround(Math.exp(0.5 * logvar)) * eps[i]);
+  }
+  return z;
 }
 
 /** The transformer's latents [T, C, h, w] → the VAE decoder's z [C, T, h, w] ÷ scale. */

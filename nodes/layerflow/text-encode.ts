@@ -11,7 +11,7 @@ import { handleOf, type LayerConditioningValue, type PackHandle } from './values
 const tokenizers = new Map<string, T5Tokenizer>();
 
 /** The pack's tokenizer, loaded once per file version (its sha256). */
-function tokenizerOf(pack: ModelPack): T5Tokenizer {
+export function tokenizerOf(pack: ModelPack): T5Tokenizer {
   const file = packFile(pack, 'tokenizer');
   const key = `${file.abs}\0${file.sha256}`;
   let tokenizer = tokenizers.get(key);

@@ -10,10 +10,10 @@ import { packFile } from './text-encode.ts';
 import { handleOf, type LatentValue, type LayeredVideoValue, type PackHandle } from './values.ts';
 
 /**
- * A latent sequence through the VAE decoder in one pass (÷ latentScale first), split back into one clip
- * per layer; the duplicated first frame, where the task has one, is dropped.
+ * A latent sequence through the VAE decoder in one pass (÷ latentScale first, as reference
+ * decode_first_stage): the decoder's raw output [3, F, H, W], nominally in [−1, 1] but not clamped.
  */
-export async function decodeLatent(pack: ModelPack, latent: LatentValue): Promise<LayeredVideoValue> {
+export async function decodeSequence(pack: ModelPack, latent: LatentValue): Promise<Float32Array> {
   const { layout, shape } = latent;
   const c = pack.config;
   const want = [
@@ -38,7 +38,13 @@ export async function decodeLatent(pack: ModelPack, latent: LatentValue): Promis
       `the VAE decoder gave ${out.dims[2]} frames for ${shape[0]} latent frames; the layout needs ${layout.pixelFrames}`,
     );
   }
-  return { layers: [...layout.layers], clips: layerClips(layout, out.data as Float32Array, latent.fps) };
+  return out.data as Float32Array;
+}
+
+/** A decoded latent sequence split into one clip per layer in [0, 1]; the duplicated first frame, where the task has one, is dropped. */
+export async function decodeLatent(pack: ModelPack, latent: LatentValue): Promise<LayeredVideoValue> {
+  const { layout } = latent;
+  return { layers: [...layout.layers], clips: layerClips(layout, await decodeSequence(pack, latent), latent.fps) };
 }
 
 export const vaeDecode = defineNode({
@@ -49,7 +55,10 @@ export const vaeDecode = defineNode({
   docs:
     'Decodes a layered latent sequence with the pack VAE in one pass and splits it into one clip per ' +
     'layer (foreground over grey, [alpha matte], background, blend), dropping the duplicated first frame ' +
-    'the RGBA conditioned tasks carry. Use Split Layers for straight-colour foreground and matte videos.',
+    'the RGBA conditioned tasks carry. Use Split Layers for straight-colour foreground and matte videos. ' +
+    'The clips hold the decoder output mapped from [−1, 1] to [0, 1] and clamped, as floats; they become ' +
+    '8-bit when saved: Save Video rounds to the nearest level, or truncates as the reference writes its ' +
+    'mp4s (its `8-bit conversion`).',
   purity: 'pure',
   inputs: { vae: { type: { kind: 'VAE' } }, latent: { type: { kind: 'Latent' } } },
   outputs: { layers: { type: { kind: 'LayeredVideo' }, docs: 'One clip per layer, model convention.' } },

@@ -4,11 +4,12 @@ import { defineNode, type SpecIssue } from '../../graph-engine/spec.ts';
 import type { Frames } from '../../media/frames.ts';
 import type { ModelPack } from '../../models/pack/read.ts';
 import type { Task } from '../../models/pack/schema.ts';
+import { gaussianNoise } from '../../models/sampler/noise.ts';
 import { runSession } from '../../models/session/run.ts';
 import { getSession } from '../../models/session/sessions.ts';
 import { LayerflowError } from './errors.ts';
 import { conditionRange, type SequenceLayout, sequenceLayout } from './layout.ts';
-import { fitClip, latentsFromMoments, matteClip, mattePlane, overGrey, planarSequence } from './pixels.ts';
+import { fitClip, latentsFromZ, matteClip, mattePlane, overGrey, planarSequence, samplePosterior } from './pixels.ts';
 import { packFile } from './text-encode.ts';
 import { encodePasses } from './vae-passes.ts';
 import { handleOf, type LatentValue, type LayeredVideoValue, type PackHandle } from './values.ts';
@@ -44,8 +45,31 @@ export function layersFromVideo(video: Frames, task: Task): LayeredVideoValue {
   throw new LayerflowError('task-unsupported', `the ${task} task takes no given video`, 'task');
 }
 
-/** Runs the VAE encoder over the planar sequence in the passes the chunk size asks for. */
-async function encodeSequence(
+/** What a conditioned task's VAE pass holds in the slots of layers the user does not give (see the node docs). */
+export const UNSUPPLIED_FILLS = ['copy', 'grey', 'black'] as const;
+export const UnsuppliedFillSchema = z.enum(UNSUPPLIED_FILLS);
+export type UnsuppliedFill = z.infer<typeof UnsuppliedFillSchema>;
+
+/** How the latent is taken from the VAE posterior N(mean, var): its mean, or a seeded draw as the reference does. */
+export const PosteriorSchema = z.enum(['mean', 'sample']);
+export type Posterior = z.infer<typeof PosteriorSchema>;
+
+export interface EncodeOptions {
+  /** Pixel frames per VAE pass; 0 (default) = the whole sequence in one pass, as the reference. */
+  chunkFrames?: number;
+  /** Default `mean`. */
+  posterior?: Posterior;
+  /** Seed of the posterior draw (`sample`). */
+  seed?: number;
+  /** Standard-normal draws for `sample` in the VAE's [C, T, h, w] order, replacing the seeded source (replays a recorded run). */
+  noise?: (length: number) => Float32Array;
+  /** Default `copy`. */
+  unsupplied?: UnsuppliedFill;
+  signal?: AbortSignal;
+}
+
+/** Runs the VAE encoder over the planar sequence in the passes the chunk size asks for; the moments [2C, T, h, w]. */
+async function encodeMoments(
   pack: ModelPack,
   layout: SequenceLayout,
   planar: Float32Array,
@@ -53,10 +77,11 @@ async function encodeSequence(
   signal?: AbortSignal,
 ): Promise<Float32Array> {
   const session = await getSession(packFile(pack, 'vaeEncoder').abs);
-  const { height: H, width: W, pixelFrames: F } = layout;
+  const { height: H, width: W, pixelFrames: F, latentFrames: T } = layout;
   const frame = H * W;
-  const D = layout.frameShape[0] * layout.frameShape[1] * layout.frameShape[2];
-  const out = new Float32Array(layout.latentFrames * D);
+  const [C, h, w] = layout.frameShape;
+  const hw = h * w;
+  const out = new Float32Array(2 * C * T * hw);
   for (const pass of encodePasses(F, layout.temporalCompression, chunkFrames)) {
     signal?.throwIfAborted();
     const [p0, p1] = pass.pixels;
@@ -64,32 +89,45 @@ async function encodeSequence(
     const x = new Float32Array(3 * n * frame);
     for (let c = 0; c < 3; c++) x.set(planar.subarray((c * F + p0) * frame, (c * F + p1) * frame), c * n * frame);
     const { moments } = await runSession(session, { x: { dims: [1, 3, n, H, W], data: x } });
-    const latents = latentsFromMoments(moments.data as Float32Array, moments.dims, pack.config.latentScale);
     const [a, b] = pass.latents;
-    if (latents.length !== (b - a + pass.skip) * D) {
+    const t = b - a + pass.skip;
+    if (moments.dims.join(',') !== [1, 2 * C, t, h, w].join(',')) {
       throw new LayerflowError(
         'shape-mismatch',
-        `the VAE encoder gave [${moments.dims.join(', ')}] for ${n} frames; the pack config implies ${b - a + pass.skip} latent frames of ${layout.frameShape.join('×')}`,
+        `the VAE encoder gave [${moments.dims.join(', ')}] for ${n} frames; the pack config implies [1, ${2 * C}, ${t}, ${h}, ${w}]`,
       );
     }
-    out.set(latents.subarray(pass.skip * D), a * D);
+    const data = moments.data as Float32Array;
+    for (let c = 0; c < 2 * C; c++) {
+      out.set(data.subarray((c * t + pass.skip) * hw, (c + 1) * t * hw), (c * T + a) * hw);
+    }
   }
   return out;
 }
 
+/** The clip in a slot the user gave nothing for: black, mid-grey, or a copy of the first given layer. */
+function fillerClip(fill: UnsuppliedFill, given: Float32Array): Float32Array {
+  if (fill === 'copy') return given;
+  return new Float32Array(given.length).fill(fill === 'grey' ? 0.5 : 0);
+}
+
 /**
  * Encodes a task's given layers as the reference does: every layer clip (resized to the pack's size and
- * cut to its frames per layer; layers not given are black and later replaced by noise) concatenated in
- * layer order, the first frame duplicated when the task does, one VAE sequence, × latentScale.
+ * cut to its frames per layer; layers not given filled as `unsupplied` says, and later replaced by
+ * sampled latents) concatenated in layer order, the first frame duplicated when the task does, one VAE
+ * sequence, the posterior's mean or a draw, × latentScale.
  */
 export async function encodeGivenLayers(
   pack: ModelPack,
   given: LayeredVideoValue,
   task: Task,
-  chunkFrames = 0,
-  signal?: AbortSignal,
+  options: EncodeOptions = {},
 ): Promise<LatentValue> {
+  const { chunkFrames = 0, posterior = 'mean', seed = 0, unsupplied = 'copy', signal } = options;
   const layout = sequenceLayout(pack.config, task);
+  if (layout.condition.given.length === 0) {
+    throw new LayerflowError('task-unsupported', `the ${task} task takes no given layers`, 'task');
+  }
   for (const layer of layout.condition.given) {
     if (!given.clips[layer]) {
       const hint =
@@ -102,18 +140,25 @@ export async function encodeGivenLayers(
     }
   }
   const { framesPerLayer: k, width, height } = layout;
-  const black = new Float32Array(k * height * width * 3);
-  const clips = layout.layers.map((l) => {
-    const clip = given.clips[l];
-    return clip ? fitClip(clip, k, width, height, l) : black;
-  });
-  const data = await encodeSequence(pack, layout, planarSequence(layout, clips), chunkFrames, signal);
+  const fitted = layout.layers.map((l) => (given.clips[l] ? fitClip(given.clips[l], k, width, height, l) : undefined));
+  const first = fitted[layout.layers.indexOf(layout.condition.given[0])] as Float32Array;
+  const filler = fillerClip(unsupplied, first);
+  const clips = fitted.map((clip) => clip ?? filler);
+  const moments = await encodeMoments(pack, layout, planarSequence(layout, clips), chunkFrames, signal);
+  const z =
+    posterior === 'sample'
+      ? samplePosterior(moments, (options.noise ?? gaussianNoise(seed))(moments.length / 2))
+      : moments.subarray(0, moments.length / 2);
   const range = conditionRange(layout);
   return {
     task,
     layout,
     shape: [layout.latentFrames, ...layout.frameShape],
-    data,
+    data: latentsFromZ(
+      z,
+      [layout.frameShape[0], layout.latentFrames, ...layout.frameShape.slice(1)],
+      pack.config.latentScale,
+    ),
     ...(range ? { given: range } : {}),
     fps: given.clips[layout.condition.given[0]]?.fps ?? pack.config.fps,
   };
@@ -161,11 +206,35 @@ export const vaeEncode = defineNode({
   docs:
     "Encodes the layers a conditioned task is given into the task's latent sequence. A Video is the blend " +
     '(decompose), the background (bg-to-fg) or the foreground (fg-to-bg; an RGBA video also gives the ' +
-    'matte); a LayeredVideo gives layers by name. Clips are resized to the pack size and cut to its frames ' +
-    'per layer; all layers go through the VAE as one sequence (the first frame duplicated where the task ' +
-    'does), as the reference encodes them: encoding layers apart would change the latents at clip borders. ' +
+    'matte); a LayeredVideo gives layers by name in the model convention (the foreground over grey, the ' +
+    'matte as grey levels). Clips are resized to the pack size and cut to its frames per layer; all layers ' +
+    'go through the VAE as one sequence (the first frame duplicated where the task does), as the reference ' +
+    'encodes them.\n\n' +
+    'Pixel values: 8-bit frames are read as u/255 and enter the VAE as 2v − 1 in float32, the ' +
+    "reference's u8/127.5 − 1 to float32 rounding; a matte enters as 2α − 1 in all three channels. VAE " +
+    'Decode maps back with (clamp(v, −1, 1) + 1) / 2 and Save Video makes bytes (see its `8-bit conversion`).' +
+    '\n\n' +
+    'Layers not given: the one VAE pass still needs a clip in every layer slot. Their latents are thrown ' +
+    "away (the sampler generates those slots), but their frames still move the given layers' latents: the " +
+    'pass carries causal history across layer borders and takes its GroupNorm statistics over all frames. ' +
+    'The reference has real frames there, from its DAVIS test loader: the foreground slot holds blend·mask ' +
+    'over grey, the matte slot the mask, the background slot the blend itself, the blend slot the blend. A ' +
+    'user has none of these (they are what the task makes), so `Layers not given` chooses what is fed: ' +
+    '`copy` (default) repeats the first given layer (decompose: the blend in the foreground, matte and ' +
+    'background slots; fg-to-bg: the foreground in the background and blend slots; bg-to-fg: the background ' +
+    'in the foreground, matte and blend slots), `grey` is mid-grey, `black` is black. On the golden tiny ' +
+    'release (random weights) copy lands nearest the reference over the three tasks, and for decompose ' +
+    "the reference's background slot is the blend, which copy feeds exactly. The condition latents still " +
+    'differ from the reference (on that release by 10–65 % rms): to reproduce it exactly, connect a ' +
+    'LayeredVideo holding every layer.\n\n' +
+    'Posterior: the VAE gives a mean and a log-variance per latent. Default `mean`: deterministic, the same ' +
+    "for every sampler seed, and the given layers come back as the VAE's best reconstruction. The " +
+    'reference samples (mean + exp(0.5 · clamp(logvar, −30, 20)) · ε, as the model was trained), so its ' +
+    'condition differs from the mean by that draw; `sample` does the same with its own seed. Either is ' +
+    "scaled by the pack's latent scale (1.15258426 released).\n\n" +
     '`chunk frames` bounds memory on long clips: each pass re-encodes a short lead-in and drops it, but ' +
-    'has its own normalisation statistics, so the result approximates one pass (0 = one pass, as the reference).',
+    'has its own normalisation statistics, so the result only approximates one pass (0 = one pass, as the ' +
+    'reference).',
   purity: 'pure',
   inputs: {
     vae: { type: { kind: 'VAE' } },
@@ -179,6 +248,32 @@ export const vaeEncode = defineNode({
       label: 'Task',
       choices: CONDITIONED_TASKS.map((value) => ({ value, label: TASK_LABELS[value] })),
     }),
+    unsupplied: UnsuppliedFillSchema.default('copy').meta({
+      widget: 'choice',
+      label: 'Layers not given',
+      description: 'What fills the slots of layers the task is not given in the one VAE pass (see the node docs).',
+      choices: [
+        { value: 'copy', label: 'copy of the given layer (default)' },
+        { value: 'grey', label: 'mid-grey' },
+        { value: 'black', label: 'black' },
+      ],
+    }),
+    posterior: PosteriorSchema.default('mean').meta({
+      widget: 'choice',
+      label: 'Posterior',
+      description: 'The VAE posterior mean, or a seeded draw from it as the reference takes.',
+      choices: [
+        { value: 'mean', label: 'mean (deterministic, default)' },
+        { value: 'sample', label: 'sample (as the reference)' },
+      ],
+    }),
+    posteriorSeed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0)
+      .meta({ widget: 'number', label: 'Posterior seed (sample)', step: 1 }),
     chunkFrames: z
       .number()
       .int()
@@ -204,6 +299,16 @@ export const vaeEncode = defineNode({
       ? layersFromVideo(inputs.video as Frames, params.task)
       : (inputs.layers as LayeredVideoValue | undefined);
     if (!given) throw new LayerflowError('missing-input', 'connect a video or layers input', 'video');
-    return { latent: await encodeGivenLayers(pack, given, params.task, params.chunkFrames, ctx.signal) };
+    const { task, chunkFrames, unsupplied, posterior, posteriorSeed } = params;
+    return {
+      latent: await encodeGivenLayers(pack, given, task, {
+        chunkFrames,
+        unsupplied,
+        posterior,
+        seed: posteriorSeed,
+        ...(ctx.noise ? { noise: ctx.noise } : {}),
+        signal: ctx.signal,
+      }),
+    };
   },
 });

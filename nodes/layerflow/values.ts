@@ -23,7 +23,7 @@ export interface ModelHandle extends PackHandle {
   contentScale: number;
 }
 
-/** A task's whole latent sequence [T, C, h, w] in the transformer's units (VAE mean × latentScale). */
+/** A task's whole latent sequence [T, C, h, w] in the transformer's units (the VAE posterior's mean or a draw, × latentScale). */
 export interface LatentValue {
   task: Task;
   layout: SequenceLayout;

@@ -3,7 +3,7 @@ import { defineNode } from '../../graph-engine/spec.ts';
 import { readFrameSequence } from '../../media/frame-sequence.ts';
 import { sliceFrames } from './clip.ts';
 import { folderKey, requireSequenceFolder } from './files.ts';
-import { MediaNodeError } from './node-error.ts';
+import { atField, MediaNodeError } from './node-error.ts';
 
 export const loadFrames = defineNode({
   type: 'media.load-frames',
@@ -28,7 +28,10 @@ export const loadFrames = defineNode({
     await requireSequenceFolder(params.path, 'path');
     ctx.progress(0, 'reading images');
     const wanted = params.maxFrames > 0 ? params.startFrame + params.maxFrames : undefined;
-    const all = await readFrameSequence(params.path, { fps: params.fps, maxFrames: wanted });
+    const all = await atField(
+      'path',
+      readFrameSequence(params.path, { fps: params.fps, maxFrames: wanted }, ctx.signal),
+    );
     if (params.startFrame >= all.frames) {
       throw new MediaNodeError(
         'frame-range',

@@ -6,7 +6,7 @@ import { INSTALL_HINT, missingTools } from '../../media/ffmpeg-binaries.ts';
 import { readVideo } from '../../media/read-video.ts';
 import { sliceFrames } from './clip.ts';
 import { fileKey, requireFile } from './files.ts';
-import { MediaNodeError } from './node-error.ts';
+import { atField, MediaNodeError } from './node-error.ts';
 
 const IMAGE = /^\.(png|jpe?g)$/i;
 
@@ -45,8 +45,7 @@ export const loadVideo = defineNode({
     await requireFile(params.path, 'path', 'video file');
     ctx.progress(0, 'decoding');
     const wanted = params.maxFrames > 0 ? params.startFrame + params.maxFrames : undefined;
-    const decoded = await readVideo(params.path, { maxFrames: wanted });
-    ctx.signal.throwIfAborted();
+    const decoded = await atField('path', readVideo(params.path, { maxFrames: wanted }, ctx.signal));
     if (params.startFrame >= decoded.frames) {
       throw new MediaNodeError(
         'frame-range',

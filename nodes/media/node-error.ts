@@ -5,7 +5,8 @@ export type MediaNodeErrorCode =
   | 'frame-range'
   | 'shape-mismatch'
   | 'invalid-input'
-  | 'no-input';
+  | 'no-input'
+  | 'too-large';
 
 /** A media node's error, addressed to the param or input (`field`) it is about. */
 export class MediaNodeError extends Error {
@@ -17,4 +18,14 @@ export class MediaNodeError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A media library error about the file a param names, addressed to that param (size limits, mostly). */
+export function atField<T>(field: string, work: Promise<T>): Promise<T> {
+  return work.catch((err: unknown) => {
+    if (err instanceof Error && (err as { code?: string }).code === 'too-large') {
+      throw new MediaNodeError('too-large', err.message, field);
+    }
+    throw err;
+  });
 }

@@ -5,7 +5,7 @@ import { defineNode, type Prepared, type RunContext, type SpecIssue } from '../.
 import { type Encoder, EncoderSpeed } from '../../media/encoder.ts';
 import { returnEncoder, takeEncoder } from '../../media/encoder-pool.ts';
 import { INSTALL_HINT, missingTools, type Tool } from '../../media/ffmpeg-binaries.ts';
-import type { Frames } from '../../media/frames.ts';
+import { type Frames, Quantize } from '../../media/frames.ts';
 import { VideoFormat, writeVideo } from '../../media/write-video.ts';
 import { layersInput, matteAsClip, sameShape, shapeIssues, videoInput, withMatte } from './clip.ts';
 import { FileNameParam, layerFileName, outputBase } from './files.ts';
@@ -57,6 +57,14 @@ const Params = z.object({
       { value: 'small', label: 'Small file (slower)' },
     ],
   }),
+  quantize: Quantize.default('round').meta({
+    label: '8-bit conversion',
+    docs: 'round: to the nearest level; truncate: (255·v) cut to an integer, as the LayerFlow reference writes its mp4s',
+    choices: [
+      { value: 'round', label: 'round to nearest (default)' },
+      { value: 'truncate', label: 'truncate (as the LayerFlow reference’s mp4)' },
+    ],
+  }),
 });
 type Params = z.infer<typeof Params>;
 
@@ -98,11 +106,9 @@ async function writeClip(clip: Frames, path: string, params: Params, ctx: RunCon
   if (format === 'mp4-h264' && (clip.width % 2 || clip.height % 2)) {
     ctx.log.info(`${path}: H.264 needs even sizes; ${clip.width}×${clip.height} padded by a pixel`);
   }
-  await writeVideo(params.fps > 0 ? { ...clip, fps: params.fps } : clip, path, format, {
-    padOdd: true,
-    speed: params.speed,
-    encoder: preparedEncoder(ctx),
-  });
+  const timed = params.fps > 0 ? { ...clip, fps: params.fps } : clip;
+  const options = { padOdd: true, speed: params.speed, encoder: preparedEncoder(ctx), quantize: params.quantize };
+  await writeVideo(timed, path, format, options, ctx.signal);
 }
 
 /** The video (with the matte merged in as alpha) written as `<name>.<ext>`; returns its path. */
@@ -145,7 +151,7 @@ export const saveVideo = defineNode({
   version: 1,
   category: 'Media',
   title: 'Save Video',
-  docs: "Writes a video, or every layer of a layered video, into the run's output folder: MP4 (H.264), WebM (VP9 with alpha), MOV (ProRes 4444 with alpha), a PNG sequence or a GIF. A connected **alpha** matte becomes the video's alpha channel, and the written file is checked to still have it. Layers go into a folder named like the file, one file per layer as they are (`foreground.webm`, `alpha.webm`, …); for a transparent foreground, save Split Layers' foreground with its alpha. The file name defaults to the node id. Files are written atomically.",
+  docs: "Writes a video, or every layer of a layered video, into the run's output folder: MP4 (H.264), WebM (VP9 with alpha), MOV (ProRes 4444 with alpha), a PNG sequence or a GIF. A connected **alpha** matte becomes the video's alpha channel, and the written file is checked to still have it. Layers go into a folder named like the file, one file per layer as they are (`foreground.webm`, `alpha.webm`, …); for a transparent foreground, save Split Layers' foreground with its alpha. The file name defaults to the node id. Files are written atomically. Float values become 8-bit by rounding to the nearest level; `truncate` writes the bytes the LayerFlow reference writes ((255·v) in float32 cut to an integer, which reads up to one level darker), for byte-for-byte comparisons with its mp4s.",
   purity: 'sink',
   writesRunFiles: true,
   inputs: {

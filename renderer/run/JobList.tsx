@@ -29,6 +29,7 @@ export function JobList({ active }: { active: boolean }) {
             <span className="job-title">{j.title || j.id}</span>
             <em>
               {when(j.createdAt)} {took(j)}
+              {j.runner && ` · ${j.runner.worker} (${j.runner.device ?? '?'})`}
             </em>
           </button>
           {active && (

@@ -12,7 +12,7 @@ export interface CliResult {
 }
 
 /** Starts `node --import tsx cli/main.ts …` with stdout and stderr piped (so not a TTY). */
-export function startCli(args: string[], cwd?: string, env?: Record<string, string>) {
+export function startCli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv) {
   const proc = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { CanvasDriver } from './canvas.ts';
 import { type Harness, openServe } from './harness.ts';
 
@@ -44,6 +45,38 @@ test('the text-to-layers preset opens as a graph laid out left to right and runs
   await toast.waitFor();
   assert.match((await toast.textContent()) ?? '', /outputs[/\\][\w-]+$/, 'names the job folder');
   await h.shot('20-serve-text-to-layers');
+});
+
+/** The blend track's picture once its video has settled on `frame` (8 fps, as the viewer plays). */
+async function blendAt(frame: number): Promise<PNG> {
+  await page.locator('.layer-viewer .scrubber input[type="range"]').fill(String(frame));
+  await page.locator('.frame-no', { hasText: `${frame + 1}/16` }).waitFor();
+  await page.waitForFunction(
+    (t) => {
+      const v = document.querySelector<HTMLVideoElement>('.layer-viewer .track[data-track$="blend"] video');
+      return !!v && !v.seeking && v.readyState >= 2 && Math.abs(v.currentTime - t) < 0.01;
+    },
+    frame / 8,
+    { timeout: 10_000 },
+  );
+  const shot = await page.locator('.layer-viewer .track[data-track$="blend"] video').screenshot();
+  return PNG.sync.read(shot);
+}
+
+test('scrubbing the layer viewer shows other frames: the pixels change, and come back', async () => {
+  // The run above left its layers in the viewer; the demo clip's actor moves across the frame.
+  const first = await blendAt(0);
+  const later = await blendAt(12);
+  const again = await blendAt(0);
+  const diff = (a: PNG, b: PNG) => {
+    let sum = 0;
+    for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i] - b.data[i]);
+    return sum / a.data.length;
+  };
+  assert.equal(first.width, later.width);
+  assert.ok(diff(first, later) > 1, `frame 13 differs from frame 1 (mean ${diff(first, later).toFixed(2)}/255)`);
+  assert.ok(diff(first, again) < diff(first, later) / 4, 'scrubbing back shows frame 1 again');
+  await h.shot('22-serve-scrubbed');
 });
 
 test('every shipped preset opens as a graph whose nodes do not overlap and carry no other tab’s run states', async () => {

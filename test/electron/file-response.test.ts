@@ -18,7 +18,7 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
-  fileResponse(path, new Request('layerflow://files/j/x', { method, headers }));
+  fileResponse(dir, path, new Request('layerflow://files/j/x', { method, headers }));
 
 test('the whole file comes back with its type and length when no range is asked', async () => {
   const r = await get(video);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -54,7 +54,8 @@ function engine() {
   return fake.forks[0];
 }
 
-const ownPage = pathToFileURL(join(root, 'dist', 'renderer', 'index.html')).href;
+/** The page the window loaded (beside the bundle, as in the app: dist/renderer/index.html). */
+const ownPage = () => pathToFileURL(fake.windows[0].loaded[0]).href;
 
 test('the one window is isolated, sandboxed, without node, with the bundled preload', () => {
   assert.equal(fake.windows.length, 1);
@@ -113,18 +114,21 @@ test('IPC from a foreign or unknown frame is not forwarded to the engine', () =>
   sendFrom(wc, 'https://evil.example/index.html', request());
   sendFrom(wc, 'http://127.0.0.1:5173/index.html', request());
   sendFrom(wc, null, request());
+  // Another local document, even one next to ours, is not our page.
+  sendFrom(wc, pathToFileURL(join(outdir, 'downloaded.html')).href, request());
+  sendFrom(wc, ownPage().replace('index.html', 'other.html'), request());
   assert.equal(engine().posted.length, before);
 });
 
 test('IPC from our page is forwarded with its sender, and the reply goes back to that window', () => {
   const wc = fake.windows[0].webContents;
   const message = request();
-  sendFrom(wc, ownPage, message);
+  sendFrom(wc, ownPage(), message);
   assert.deepEqual(engine().posted.at(-1), { senderId: wc.id, message });
 
   const reply = { kind: 'data', id: message.id, data: [Math.random()] };
   const other = fake.newWebContents(wc.id + 100);
-  sendFrom(other, ownPage, request());
+  sendFrom(other, ownPage(), request());
   engine().emit('message', { senderId: wc.id, message: reply });
   assert.deepEqual(wc.sent.at(-1), [CHANNEL, reply]);
   assert.equal(
@@ -135,7 +139,7 @@ test('IPC from our page is forwarded with its sender, and the reply goes back to
 
 test('when a window goes away the engine is told, and its late replies are dropped', () => {
   const wc = fake.newWebContents(4242);
-  sendFrom(wc, ownPage, request());
+  sendFrom(wc, ownPage(), request());
   wc.emit('destroyed');
   assert.deepEqual(engine().posted.at(-1), { destroyed: 4242 });
   engine().emit('message', { senderId: 4242, message: { kind: 'end', id: 1 } });
@@ -216,4 +220,22 @@ test('a video on the layerflow: scheme answers a Range request with 206 so it ca
   assert.equal(r.headers.get('content-type'), 'video/mp4');
   assert.equal(r.headers.get('content-range'), 'bytes 2-6/11');
   assert.equal(await r.text(), 'deo b');
+});
+
+test('the layerflow: scheme follows no symlink and never serves a page that could run script', async () => {
+  const handle = fake.protocols.handlers.get('layerflow');
+  assert.ok(handle, 'no handler for layerflow:');
+  const job = join(outdir, 'data', 'jobs', 'outputs', 'job-1');
+  await symlink(join(outdir, 'data', 'secret.txt'), join(job, 'linked.txt'));
+  await symlink(join(outdir, 'data'), join(job, 'linked-dir'));
+  await writeFile(join(job, 'page.html'), '<script>parent.layerflowIpc</script>');
+  for (const url of ['layerflow://files/job-1/linked.txt', 'layerflow://files/job-1/linked-dir/secret.txt']) {
+    const r = await handle(new Request(url));
+    assert.equal(r.status, 404, url);
+    assert.ok(!(await r.text()).includes('secret'), url);
+  }
+  const page = await handle(new Request('layerflow://files/job-1/page.html'));
+  assert.equal(page.headers.get('content-type'), 'application/octet-stream');
+  assert.equal(page.headers.get('content-disposition'), 'attachment');
+  assert.match(page.headers.get('content-security-policy') ?? '', /^sandbox/);
 });

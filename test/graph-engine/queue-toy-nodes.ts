@@ -1,4 +1,4 @@
-import { existsSync, watch } from 'node:fs';
+import { existsSync, watch, writeFileSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
@@ -71,6 +71,22 @@ export const toyNodes = [
     },
   }),
   defineNode({
+    type: 'toy.block',
+    version: 1,
+    category: 'Toy',
+    title: 'Block',
+    docs: 'Holds the main thread for `ms` without yielding (as ONNX Runtime does for a long sampler step), then writes its value.',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Num' } } },
+    outputs: {},
+    params: z.object({ ms: z.number().int().positive(), name: z.string() }),
+    run: async (i, p, ctx) => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, p.ms);
+      await writeFile(join(ctx.outDir, `${p.name}.txt`), String(i.value));
+      return {};
+    },
+  }),
+  defineNode({
     type: 'toy.fail',
     version: 1,
     category: 'Toy',
@@ -84,7 +100,75 @@ export const toyNodes = [
       throw new Error('toy failure');
     },
   }),
+  defineNode({
+    type: 'toy.crash',
+    version: 1,
+    category: 'Toy',
+    title: 'Crash',
+    docs: 'Takes its whole process down (kill -9 of itself), as a native crash or the OOM killer would.',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Num' } } },
+    outputs: {},
+    params: z.object({}),
+    run: async () => {
+      process.kill(process.pid, 'SIGKILL');
+      return {};
+    },
+  }),
+  defineNode({
+    type: 'toy.sleep',
+    version: 1,
+    category: 'Toy',
+    title: 'Sleep',
+    docs: 'Waits `ms` (or until cancelled), then writes a file: a job that takes a while.',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Num' } } },
+    outputs: {},
+    params: z.object({ ms: z.number().min(0) }),
+    run: async (_i, p, ctx) => {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, p.ms);
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(ctx.signal.reason);
+        });
+      });
+      await writeFile(join(ctx.outDir, 'slept.txt'), String(p.ms));
+      return {};
+    },
+  }),
+  defineNode({
+    type: 'toy.spin',
+    version: 1,
+    category: 'Toy',
+    title: 'Spin',
+    docs: 'Marks `<flags>/<name>.started`, then computes synchronously for `ms` (never looking at its signal).',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Num' } } },
+    outputs: {},
+    params: z.object({ name: z.string(), flags: z.string(), ms: z.number() }),
+    run: async (_i, p) => {
+      writeFileSync(join(p.flags, `${p.name}.started`), String(process.pid));
+      const until = Date.now() + p.ms;
+      while (Date.now() < until) {
+        // busy: a node stuck in native or synchronous work
+      }
+      return {};
+    },
+  }),
 ];
+
+/** number → `type` sink with `params`: a one-sink job around any of the toy sinks. */
+export function sinkWorkflow(title: string, type: string, params: Record<string, unknown> = {}): unknown {
+  return {
+    schemaVersion: 2,
+    meta: { title },
+    nodes: {
+      n: { type: 'toy.number', typeVersion: 1, params: { value: 1 }, inputs: {} },
+      s: { type, typeVersion: 1, params, inputs: { value: { node: 'n', output: 'value' } } },
+    },
+  };
+}
 
 export function toyRegistry(): NodeRegistry {
   const registry = new NodeRegistry();

@@ -3,7 +3,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { drawText } from '../../media/bitmap-font.ts';
 import { contactSheet, evenlySpaced, renderContactSheet } from '../../media/contact-sheet.ts';
+import { emptyFrames } from '../../media/frames.ts';
 import { decodePng, writePng } from '../../media/png.ts';
 import { resizeFrame } from '../../media/resize.ts';
 import { maxDiff, smoothClip } from './clips.ts';
@@ -92,4 +94,13 @@ test('contactSheet encodes a PNG of the sheet; writePng is atomic and keeps alph
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a label shortened with "…" draws three dots on the baseline, not the unknown-glyph "?"', () => {
+  const draw = (text: string) => {
+    const image = emptyFrames({ frames: 1, height: 7, width: 5, channels: 3, fps: 8 });
+    drawText(image, text, 0, 0, 1, [1, 1, 1]);
+    return [...image.data.filter((_, i) => i % 3 === 0)].map((v) => (v ? '#' : '.')).join('');
+  };
+  assert.equal(draw('…'), `${'.'.repeat(30)}#.#.#`);
 });

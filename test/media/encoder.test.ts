@@ -8,6 +8,7 @@ import { keepSpareEncoders, spareCounts, takeEncoder } from '../../media/encoder
 import { runTool } from '../../media/ffmpeg.ts';
 import { readVideo } from '../../media/read-video.ts';
 import { writeVideo } from '../../media/write-video.ts';
+import { y4mStream } from '../../media/y4m.ts';
 import { meanDiff, smoothClip } from './clips.ts';
 
 let dir = '';
@@ -19,6 +20,26 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+test('the stream an encoder gets holds bytes rounded by default, or truncated as the reference writes its mp4s', () => {
+  const clip = smoothClip(3, 2, 6, 10, 3);
+  const pixels = clip.width * clip.height;
+  const firstPlanes = (quantize?: 'round' | 'truncate') => {
+    const [, frame] = y4mStream(clip, 3, clip.fps, quantize);
+    return frame.subarray(6); // after "FRAME\n": the G, B, R planes of frame 0
+  };
+  const [rounded, truncated] = [firstPlanes(), firstPlanes('truncate')];
+  let differ = 0;
+  [1, 2, 0].forEach((channel, k) => {
+    for (let p = 0; p < pixels; p++) {
+      const v = clip.data[p * 3 + channel];
+      assert.equal(rounded[k * pixels + p], Math.round(v * 255), `rounded ${channel} ${p}`);
+      assert.equal(truncated[k * pixels + p], Math.floor(Math.fround(v * 255)), `truncated ${channel} ${p}`);
+      if (rounded[k * pixels + p] !== truncated[k * pixels + p]) differ++;
+    }
+  });
+  assert.ok(differ > pixels / 2, `the two conversions differ on this clip (${differ})`);
+});
+
 /** Lets a zero-delay timer (the spare's start) fire. */
 const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -26,7 +47,7 @@ test('an encoder started before its clip exists writes it at the fps given, odd 
   const encoder = startEncoder('mp4-h264', { padOdd: true }, dir);
   const clip = smoothClip(1, 5, 31, 47, 3, 12); // odd size, not known when ffmpeg started
   const path = join(dir, 'early.mp4');
-  await encoder.finish(clip, path, 29.97);
+  await encoder.finish(clip, path, { fps: 29.97 });
   const back = await readVideo(path);
   assert.deepEqual([back.frames, back.width, back.height], [5, 48, 32]);
   assert.ok(Math.abs(back.fps - 29.97) < 0.01, `fps ${back.fps}`);

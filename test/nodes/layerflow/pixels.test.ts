@@ -9,7 +9,7 @@ import {
   decoderLatents,
   estimateMatte,
   fitClip,
-  latentsFromMoments,
+  latentsFromZ,
   layerClips,
   overGrey,
   planarSequence,
@@ -91,14 +91,14 @@ describe('VAE tensors', () => {
     }
   });
 
-  it('moments → latents (× scale, mean only) and latents → decoder z (÷ scale) are inverse reorderings', () => {
+  it('VAE z → latents (× scale) and latents → decoder z (÷ scale) are inverse reorderings', () => {
     const [C, t, h, w] = [4, 3, 2, 5];
-    const moments = uniform(2 * C * t * h * w, 7);
-    const latents = latentsFromMoments(moments, [1, 2 * C, t, h, w], 2);
+    const vaeZ = uniform(C * t * h * w, 7);
+    const latents = latentsFromZ(vaeZ, [C, t, h, w], 2);
     const z = decoderLatents(latents, [t, C, h, w], 2);
-    assert.ok(maxAbs(z, moments.subarray(0, C * t * h * w)) < 1e-6);
-    // latent frame 1, channel 2 is moments channel 2, frame 1, times the scale
-    assert.equal(latents[(1 * C + 2) * h * w + 3], 2 * moments[(2 * t + 1) * h * w + 3]);
+    assert.ok(maxAbs(z, vaeZ) < 1e-6);
+    // latent frame 1, channel 2 is z channel 2, frame 1, times the scale
+    assert.equal(latents[(1 * C + 2) * h * w + 3], 2 * vaeZ[(2 * t + 1) * h * w + 3]);
   });
 
   it('fitClip cuts to the frames needed, drops alpha, area-resizes, and refuses short clips', () => {

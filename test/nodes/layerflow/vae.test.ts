@@ -51,20 +51,35 @@ describe('layerflow.vae-encode and vae-decode', () => {
     const demo = await handles('demo-rgb');
     const truth = demoLayers(lib, 2, 5);
     const given = layeredVideo(demo, { blend: truth.blend });
-    const whole = await encodeGivenLayers(demo.vae.pack, given, 'decompose', 0);
-    const chunked = await encodeGivenLayers(demo.vae.pack, given, 'decompose', 7);
+    const whole = await encodeGivenLayers(demo.vae.pack, given, 'decompose', { chunkFrames: 0 });
+    const chunked = await encodeGivenLayers(demo.vae.pack, given, 'decompose', { chunkFrames: 7 });
     assert.deepEqual(chunked.data, whole.data);
 
     const tiny = await handles('tiny-rgba');
     const small = demoLayers(demoLibrary({ frames: 8, height: 32, width: 48 }), 2, 5);
     const tinyGiven = layeredVideo(tiny, { background: small.bg });
-    const one = await encodeGivenLayers(tiny.vae.pack, tinyGiven, 'bg-to-fg', 0);
-    const many = await encodeGivenLayers(tiny.vae.pack, tinyGiven, 'bg-to-fg', 8);
+    const one = await encodeGivenLayers(tiny.vae.pack, tinyGiven, 'bg-to-fg', { chunkFrames: 0 });
+    const many = await encodeGivenLayers(tiny.vae.pack, tinyGiven, 'bg-to-fg', { chunkFrames: 8 });
     assert.deepEqual(many.shape, one.shape);
     assert.deepEqual(many.shape, [9, 4, 4, 6]);
     // Not equal: each pass has its own GroupNorm statistics and causal history (see vae-passes.ts).
     assert.ok(many.data.every(Number.isFinite));
     assert.notDeepEqual(many.data, one.data);
+  });
+
+  it('posterior: the mean by default; `sample` is a seeded draw around it, the same for the same seed', async () => {
+    const tiny = await handles('tiny-rgba');
+    const small = demoLayers(demoLibrary({ frames: 8, height: 32, width: 48 }), 3, 1);
+    const layers = layeredVideo(tiny, { blend: small.blend });
+    const run = async (params: Record<string, unknown>) =>
+      ((await runNode(vaeEncode, { vae: tiny.vae, layers }, { task: 'decompose', ...params })).latent as LatentValue)
+        .data;
+    const mean = await run({});
+    assert.deepEqual(await run({ posterior: 'mean' }), mean);
+    const a = await run({ posterior: 'sample', posteriorSeed: 5 });
+    assert.deepEqual(await run({ posterior: 'sample', posteriorSeed: 5 }), a);
+    const b = await run({ posterior: 'sample', posteriorSeed: 6 });
+    assert.ok(maxAbs(a, mean) > 1e-3 && maxAbs(b, a) > 1e-3);
   });
 
   it('a single video is the layer the task is given; an RGBA foreground brings its matte', () => {
@@ -119,13 +134,17 @@ describe('layerflow.vae-encode and vae-decode', () => {
       latentChannels: 192,
     };
     const codes = (inputs: Record<string, object | undefined>, task: 'decompose' | 'fg-to-bg' = 'decompose') =>
-      vaeEncode.infer?.({ vae, ...inputs }, { task, chunkFrames: 0 }).issues?.map((i) => `${i.field}:${i.code}`);
+      vaeEncode
+        .infer?.({ vae, ...inputs }, { task, chunkFrames: 0, unsupplied: 'copy', posterior: 'mean', posteriorSeed: 0 })
+        .issues?.map((i) => `${i.field}:${i.code}`);
     assert.deepEqual(codes({}), ['video:missing-input']);
     assert.deepEqual(codes({ video: { kind: 'Video' }, layers: { kind: 'LayeredVideo' } }), ['video:two-inputs']);
     assert.deepEqual(codes({ video: { kind: 'Video', frames: 8 } }), ['video:too-few-frames']);
     assert.deepEqual(codes({ video: { kind: 'Video', frames: 16, alpha: false } }, 'fg-to-bg'), ['video:needs-alpha']);
-    const out = vaeEncode.infer?.({ vae, video: { kind: 'Video' } }, { task: 'decompose', chunkFrames: 0 }).outputs
-      .latent;
+    const out = vaeEncode.infer?.(
+      { vae, video: { kind: 'Video' } },
+      { task: 'decompose', chunkFrames: 0, unsupplied: 'copy', posterior: 'mean', posteriorSeed: 0 },
+    ).outputs.latent;
     assert.deepEqual(out, { kind: 'Latent', task: 'decompose', width: 8, height: 8, channels: 192 });
   });
 });

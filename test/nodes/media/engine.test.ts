@@ -111,7 +111,7 @@ test('engine: a frame-count mismatch fails the composite, naming the node and it
   assert.equal(result.error?.nodeId, 'comp');
   assert.match(
     result.error?.message ?? '',
-    /node "comp" \(media\.composite\) failed: alpha has 1 frames but foreground has 2/,
+    /node "comp" \(media\.composite\) failed on alpha: alpha has 1 frames but foreground has 2/,
   );
   assert.match(result.error?.message ?? '', /alpha: 1f 720×480 RGB/);
 });

@@ -111,6 +111,24 @@ test('save-video png-seq: a folder of RGBA PNGs, exact to 8 bits; load-frames re
   assert.deepEqual(part.data, back.data.slice(33 * 21 * 4, 3 * 33 * 21 * 4));
 });
 
+test('save-video 8-bit conversion: rounds by default; truncate writes the reference’s bytes', async () => {
+  const pngBytes = async (name: string) => {
+    const file = join(dir, name, 'frame_00001.png');
+    return decodePng(await readFile(file), file).rgba;
+  };
+  await runNode(saveVideo, { video: rgba }, { format: 'png-seq' }, dir, 'rounded');
+  await runNode(saveVideo, { video: rgba }, { format: 'png-seq', quantize: 'truncate' }, dir, 'truncated');
+  const [rounded, truncated] = [await pngBytes('rounded'), await pngBytes('truncated')];
+  let differ = 0;
+  for (let i = 0; i < rounded.length; i++) {
+    const v = rgba.data[i];
+    assert.equal(rounded[i], Math.round(v * 255), `rounded byte ${i}`);
+    assert.equal(truncated[i], Math.floor(Math.fround(v * 255)), `truncated byte ${i}`);
+    if (rounded[i] !== truncated[i]) differ++;
+  }
+  assert.ok(differ > rounded.length / 4, 'the two conversions differ on this clip');
+});
+
 test('save-video of layers: one file per layer, as they are, in a folder the run viewer reads in order', async () => {
   const layers = {
     layers: ['foreground', 'alpha', 'background', 'blend'],
