@@ -11,6 +11,7 @@ import { editorFigures } from './editor.ts';
 import { farmFigures } from './farm.ts';
 import { FIGURES, type Figure, type FigureId, failedFigure, loadNow, withLoad } from './figure.ts';
 import { importScaleFigure } from './import-scale.ts';
+import { memoryFigure } from './memory.ts';
 import { pipelineFigures } from './pipeline-figures.ts';
 import { formatTable } from './table.ts';
 
@@ -25,7 +26,8 @@ interface Bench {
 
 /** In run order; the whole default run stays within about five minutes on two cores. */
 const BENCHES: Bench[] = [
-  { ids: ['engine-overhead', 'engine-overhead-nosave', 'cached-rerun', 'memory'], reps: 5, run: pipelineFigures },
+  { ids: ['engine-overhead', 'engine-overhead-nosave', 'cached-rerun'], reps: 5, run: pipelineFigures },
+  { ids: ['memory'], reps: 3, run: async (reps) => [await memoryFigure(reps)] },
   { ids: ['compositor', 'compositor-float'], reps: 7, run: compositorFigure },
   { ids: ['dit-roofline'], reps: 7, run: async (reps) => [await ditRooflineFigure(reps)] },
   { ids: ['editor-open', 'editor-pan'], reps: 3, run: editorFigures },

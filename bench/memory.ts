@@ -1,13 +1,17 @@
 import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Figure, figure } from './figure.ts';
-import { modelBytes, type Pipeline, STEPS } from './pipeline.ts';
+import { ensureMidPack, midDitConfig } from './mid-pack.ts';
+import { modelBytes } from './pipeline.ts';
 import { round, summarize } from './stats.ts';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
 const MIB = 1024 ** 2;
+/** Sampler steps of the measured run: every step reuses the first one's memory, so two show the peak. */
+const STEPS = 2;
 
 /** Peak and current RSS of a fresh child process in `mode` (see memory-child.ts). */
 async function child(
@@ -17,7 +21,7 @@ async function child(
 ): Promise<{ hwm: number; rss: number }> {
   const { stdout } = await exec(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'memory-child.ts'), mode, pack, ...targets],
+    ['--import', 'tsx', join(import.meta.dirname, 'memory-child.ts'), mode, pack, String(STEPS), ...targets],
     {
       cwd: ROOT,
       env: { ...process.env, LAYERFLOW_PROVIDERS: 'cpu' },
@@ -27,34 +31,53 @@ async function child(
   return JSON.parse(stdout.trim().split('\n').at(-1) as string);
 }
 
+/** Peak RSS of a child that only creates a CPU session for `onnx`, and its RSS before (import-child.ts). */
+async function sessionChild(onnx: string): Promise<{ hwm: number; baseline: number }> {
+  const { stdout } = await exec(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'import-child.ts'), 'session', onnx],
+    { cwd: ROOT, maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string);
+}
+
 /**
- * Figure 5: peak RSS (VmHWM) of a child process that runs text-to-layers once (tiny pack) ÷ the bytes
- * of the model files it reads; beside it the same child stopped before running (the Node + ORT baseline).
+ * Figure 5: peak RSS of a child process running text-to-layers once on the generated mid-size float32 pack
+ * (bench/mid-pack.ts, ≥ 200 MB), above the same child's baseline (stopped before running: Node, tsx, the
+ * engine, the ORT binding), ÷ the bytes of the model files the run reads.
  */
-export async function memoryFigure(p: Pipeline, reps: number): Promise<Figure> {
-  const bytes = await modelBytes(p.pack);
+export async function memoryFigure(reps: number): Promise<Figure> {
+  const pack = await ensureMidPack('float32');
+  const bytes = await modelBytes(pack);
   const peaks: number[] = [];
   const bases: number[] = [];
   for (let i = 0; i < reps; i++) {
-    bases.push((await child('baseline', p.pack)).hwm);
-    peaks.push((await child('run', p.pack)).hwm);
+    bases.push((await child('baseline', pack)).hwm);
+    peaks.push((await child('run', pack)).hwm);
   }
-  const peak = summarize(peaks).median;
   const base = summarize(bases).median;
+  const peak = summarize(peaks).median;
+  // Where the rest goes: the same run stopped after the sampler, and the DiT's session alone.
+  const sampler = (await child('run', pack, ['sample'])).hwm;
+  const session = await sessionChild(join(pack, 'transformer-generate-merged.onnx'));
+  const ditBytes = (await stat(join(pack, 'transformer.weights'))).size;
+  const c = midDitConfig();
   return figure('memory', {
-    value: summarize(peaks.map((b) => b / bytes.used)),
+    value: summarize(peaks.map((p) => (p - base) / bytes.used)),
     details: {
       peak_rss_mib: round(peak / MIB),
       baseline_rss_mib: round(base / MIB),
       model_mib: round(bytes.used / MIB),
       pack_mib_all_files: round(bytes.all / MIB),
-      above_baseline_over_model: round((peak - base) / bytes.used),
+      peak_over_model_with_baseline: round(peak / bytes.used),
+      through_sampler_over_model: round((sampler - base) / bytes.used),
+      dit_session_over_dit_weights: round((session.hwm - session.baseline) / ditBytes),
     },
     notes: [
-      `${p.source}, ${STEPS} steps, CPU, one cold run per child process (node --import tsx bench/memory-child.ts run <pack>); VmHWM from /proc/self/status.`,
-      'baseline: the same child loading the engine, node packs and the ORT binding, stopping before the run.',
+      `generated mid-size RGBA pack (.cache/packs/mid-float32-rgba: DiT width ${c.hidden_size} × ${c.num_layers} layers, one-block T5, narrow VAE, ${c.latent_width * 8}×${c.latent_height * 8} px; synthetic release imported by importRelease in float32), preset text-to-layers, ${STEPS} steps, CPU; one cold run per child process (node --import tsx bench/memory-child.ts run <pack> ${STEPS}), VmHWM from /proc/self/status.`,
+      'value: (peak − median baseline) ÷ model bytes; baseline: the same child loading the engine, node packs and the ORT binding, stopping before the run.',
+      'through_sampler: the run stopped after DiT Sampler (no VAE decode); dit_session: creating the merged DiT session alone (bench/import-child.ts session), above its own baseline, ÷ its weights file.',
       "model bytes: every file of the pack folder the generate task reads (external weight data included; not the manifest, the VAE encoder or other tasks' transformers).",
-      'for a tiny pack the Node/V8/ORT baseline dominates: above_baseline_over_model is the figure that scales with the model.',
     ],
   });
 }

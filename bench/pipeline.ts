@@ -28,13 +28,13 @@ export interface Pipeline {
   source: string;
 }
 
-/** text-to-layers as shipped, on the named pack, 20 steps, CPU only. */
-export async function textToLayers(pack = TINY_PACK): Promise<Pipeline> {
+/** text-to-layers as shipped, on the named pack, 20 steps (or `steps`), CPU only. */
+export async function textToLayers(pack = TINY_PACK, steps = STEPS): Promise<Pipeline> {
   process.env.LAYERFLOW_PROVIDERS = 'cpu';
   const registry = createRegistry();
   const loaded = loadWorkflow(await loadPreset(PRESET), { registry });
   if (!loaded.ok) throw new Error(`preset ${PRESET} does not load: ${JSON.stringify(loaded.issues[0])}`);
-  return { registry, workflow: configure(loaded.workflow, pack), pack, source: `preset ${PRESET} on ${pack}` };
+  return { registry, workflow: configure(loaded.workflow, pack, steps), pack, source: `preset ${PRESET} on ${pack}` };
 }
 
 /** The pipeline on the tiny pack after one untimed run (session creation, JIT). */
@@ -44,13 +44,13 @@ export async function warmPipeline(): Promise<Pipeline> {
   return tiny;
 }
 
-/** The pack, 20 steps, seed fixed (so repetitions do the same work). */
-function configure(wf: Workflow, pack: string): Workflow {
+/** The pack, `steps` steps, seed fixed (so repetitions do the same work). */
+function configure(wf: Workflow, pack: string, steps: number): Workflow {
   const nodes = Object.fromEntries(
     Object.entries(wf.nodes).map(([id, node]) => {
       const params = { ...node.params };
       if (node.type === 'layerflow.load-pack') params.pack = pack;
-      if (node.type === 'layerflow.dit-sampler') Object.assign(params, { steps: STEPS, seed: 1234 });
+      if (node.type === 'layerflow.dit-sampler') Object.assign(params, { steps, seed: 1234 });
       return [id, { ...node, params }];
     }),
   );

@@ -62,7 +62,7 @@ export function toFloat32(t: StTensor): Float32Array {
 let halfValues: Float32Array | undefined;
 
 /** Every float16 bit pattern as float32 (256 KB, built once: a lookup beats decoding per element). */
-function halfTable(): Float32Array {
+export function halfTable(): Float32Array {
   if (!halfValues) {
     halfValues = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) halfValues[h] = halfToFloat(h);

@@ -5,15 +5,14 @@ import {
   type FloatType,
   geluTanh,
   layerNorm,
-  linear,
   reshape,
   scalar,
   sliceAxis,
   split,
 } from '../onnx/nn.ts';
-import { type DitConfig, ditDims } from './config.ts';
+import { type DitConfig, ditDims, sequenceLength } from './config.ts';
 import { type LoraParts, type LoraScales, loraLinear } from './lora.ts';
-import { ADALN, layerPrefix, type WeightTable } from './weights.ts';
+import { ADALN, ditLinear, layerPrefix, type WeightTable } from './weights.ts';
 
 /** What every block reads besides its input. */
 export interface BlockContext {
@@ -47,7 +46,7 @@ type Modulation = Record<(typeof CHUNKS)[number], string>;
 /** Linear(cond) split into `n` [B, 1, D] chunks, in the reference's chunk(n, dim=1) order. */
 export function modulationChunks(ctx: BlockContext, name: string, n: number): string[] {
   const { g, w, c } = ctx;
-  const m = linear(g, ctx.cond, w.get(`${name}.weight`), w.get(`${name}.bias`));
+  const m = ditLinear(g, w, ctx.cond, name);
   return split(g, reshape(g, m, [-1, n, c.hidden_size]), 1, Array(n).fill(1));
 }
 
@@ -90,11 +89,9 @@ export function ditBlock(ctx: BlockContext, h: string, i: number): string {
   const mlpIn = perStream(ctx, norm(h, `${l}.post_attention_layernorm`), (part, s) =>
     s === 'text' ? modulate(ctx, part, m.textShiftMlp, m.textScaleMlp) : modulate(ctx, part, m.shiftMlp, m.scaleMlp),
   );
-  const up = geluTanh(
-    g,
-    linear(g, mlpIn, w.get(`${l}.mlp.dense_h_to_4h.weight`), w.get(`${l}.mlp.dense_h_to_4h.bias`)),
-  );
-  const mlp = linear(g, up, w.get(`${l}.mlp.dense_4h_to_h.weight`), w.get(`${l}.mlp.dense_4h_to_h.bias`));
+  const tokens = sequenceLength(c);
+  const up = geluTanh(g, ditLinear(g, w, mlpIn, `${l}.mlp.dense_h_to_4h`, tokens));
+  const mlp = ditLinear(g, w, up, `${l}.mlp.dense_4h_to_h`, tokens);
   return gated(h, mlp, m.textGateMlp, m.gateMlp);
 }
 
@@ -106,7 +103,7 @@ function selfAttention(ctx: BlockContext, x: string, i: number): string {
   const { g, w, c } = ctx;
   const { hidden, heads, headDim } = ditDims(c);
   const l = layerPrefix(i);
-  const qkv = loraLinear(g, w, c, x, `${l}.attention.query_key_value`, ctx.scales, ctx.parts, ctx.dtype);
+  const qkv = loraLinear(ctx, x, `${l}.attention.query_key_value`);
   let [q, k, v] = split(g, qkv, -1, [hidden, hidden, hidden]);
   if (c.qk_ln) {
     const headNorm = (y: string, list: string) => {
@@ -123,5 +120,5 @@ function selfAttention(ctx: BlockContext, x: string, i: number): string {
     q = headNorm(q, 'query_layernorm_list');
     k = headNorm(k, 'key_layernorm_list');
   }
-  return loraLinear(g, w, c, attention(g, q, k, v, heads), `${l}.attention.dense`, ctx.scales, ctx.parts, ctx.dtype);
+  return loraLinear(ctx, attention(g, q, k, v, heads), `${l}.attention.dense`);
 }

@@ -123,6 +123,9 @@ export function ditDims(c: DitConfig): DitDims {
   };
 }
 
+/** Tokens of the sequence every block sees: text, then all video frames (given ones included). */
+export const sequenceLength = (c: DitConfig) => c.text_length + ditDims(c).videoTokens;
+
 /**
  * Where the reference splices `cond_input` for each task_idx, as dit_video_concat[_rgb].py forward()
  * hard-codes it: task 1 cat[cond, x] and cuts [:, K:]; task 2 cat[x[:, :K], cond, x[:, -4:]]; task 3

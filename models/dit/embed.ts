@@ -1,19 +1,8 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
-import {
-  cast,
-  concat,
-  type FloatType,
-  floats,
-  layerNorm,
-  linear,
-  reshape,
-  silu,
-  sliceAxis,
-  transpose,
-} from '../onnx/nn.ts';
+import { cast, concat, type FloatType, floats, layerNorm, reshape, silu, sliceAxis, transpose } from '../onnx/nn.ts';
 import { type DitConfig, ditDims, type FrameRange } from './config.ts';
 import { positionTable, textLayerIndices, timestepFrequencies } from './position.ts';
-import { PATCH, POS, POS_TABLE, type WeightTable } from './weights.ts';
+import { ditLinear, PATCH, POS, POS_TABLE, type WeightTable } from './weights.ts';
 
 const END = Number.MAX_SAFE_INTEGER;
 
@@ -60,7 +49,7 @@ export function embedTokens(
   });
   const byFrame = reshape(g, patches, [-1, frames, hidden, gridH * gridW]);
   const videoTokens = reshape(g, transpose(g, byFrame, [0, 1, 3, 2]), [-1, frames * gridH * gridW, hidden]);
-  const text = linear(g, context, w.get(`${PATCH}.text_proj.weight`), w.get(`${PATCH}.text_proj.bias`));
+  const text = ditLinear(g, w, context, `${PATCH}.text_proj`, c.text_length);
   return g.op('Add', [concat(g, [text, videoTokens], 1), positions(g, w, c, dtype)]);
 }
 
@@ -80,7 +69,7 @@ function positions(g: GraphBuilder, w: WeightTable, c: DitConfig, dtype: FloatTy
   const table = sliceAxis(g, reshape(g, stored, [-1, hidden]), 0, 0, rows);
   if (frames === 1 || !c.learnable_txt_embed) return table;
   const index = floats(g, textLayerIndices(c), [c.text_length, 1], dtype);
-  const projected = linear(g, index, w.get(`${POS}.txt_embedder.0.weight`), w.get(`${POS}.txt_embedder.0.bias`));
+  const projected = ditLinear(g, w, index, `${POS}.txt_embedder.0`);
   const layer = layerNorm(g, projected, {
     width: hidden,
     eps: c.txt_embedder_layernorm_eps,
@@ -108,6 +97,6 @@ export function timeConditioning(
   const args = g.op('Mul', [g.op('Unsqueeze', [timesteps, g.ints([1])]), g.const(freqs, [1, freqs.length])]);
   let emb = concat(g, [g.op('Cos', [args]), g.op('Sin', [args])], 1);
   if (dtype !== 'float32') emb = cast(g, emb, dtype);
-  const hidden = silu(g, linear(g, emb, w.get('time_embed.0.weight'), w.get('time_embed.0.bias')));
-  return silu(g, linear(g, hidden, w.get('time_embed.2.weight'), w.get('time_embed.2.bias')));
+  const hidden = silu(g, ditLinear(g, w, emb, 'time_embed.0'));
+  return silu(g, ditLinear(g, w, hidden, 'time_embed.2'));
 }

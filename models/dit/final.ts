@@ -1,7 +1,7 @@
-import { layerNorm, linear, reshape, sliceAxis, transpose } from '../onnx/nn.ts';
+import { layerNorm, reshape, sliceAxis, transpose } from '../onnx/nn.ts';
 import { type BlockContext, modulate, modulationChunks } from './block.ts';
 import { ditDims } from './config.ts';
-import { FINAL, FINAL_LN } from './weights.ts';
+import { ditLinear, FINAL, FINAL_LN } from './weights.ts';
 
 /** SAT BaseTransformer's final_layernorm over the whole sequence after the last block (use_final_layernorm). */
 export function finalLayerNorm(ctx: BlockContext, h: string): string {
@@ -32,12 +32,7 @@ export function finalLayer(ctx: BlockContext, h: string): string {
     bias: w.optional(`${FINAL}.norm_final.bias`),
     dtype: ctx.dtype,
   });
-  const y = linear(
-    g,
-    modulate(ctx, normed, shift, scale),
-    w.get(`${FINAL}.linear.weight`),
-    w.get(`${FINAL}.linear.bias`),
-  );
+  const y = ditLinear(g, w, modulate(ctx, normed, shift, scale), `${FINAL}.linear`, ditDims(c).videoTokens);
   const patches = reshape(g, y, [-1, frames, gridH, gridW, c.out_channels, p, p]);
   const image = transpose(g, patches, [0, 1, 4, 2, 5, 3, 6]);
   return reshape(g, image, [-1, frames, c.out_channels, gridH * p, gridW * p]);

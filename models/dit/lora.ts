@@ -1,7 +1,8 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
 import { cast, concat, type FloatType, linear, scalar, split, transpose } from '../onnx/nn.ts';
-import type { DitConfig } from './config.ts';
-import { LORA_PARTITIONS, type WeightTable } from './weights.ts';
+import type { BlockContext } from './block.ts';
+import { sequenceLength } from './config.ts';
+import { ditLinear, LORA_PARTITIONS, type WeightTable } from './weights.ts';
 
 /**
  * Which LoRA pairs a graph carries; a pair left out contributes nothing and needs no weights. The content
@@ -25,24 +26,17 @@ export interface LoraScales {
  * W·x + b + motion_scale · cat_p(B_p·A_p·x)·α/r_m + content_scale · cat_p(D_p·C_p·x)·α/r_s,
  * one (A, B) and (C, D) pair per output partition p (q, k, v for query_key_value).
  */
-export function loraLinear(
-  g: GraphBuilder,
-  w: WeightTable,
-  c: DitConfig,
-  x: string,
-  name: string,
-  scales: LoraScales,
-  parts: LoraParts,
-  dtype: FloatType,
-): string {
+export function loraLinear(ctx: BlockContext, x: string, name: string): string {
+  const { g, w, c, scales, parts, dtype } = ctx;
+  const tokens = sequenceLength(c);
   const target = name.slice(name.indexOf('attention.')) as keyof typeof LORA_PARTITIONS;
-  if (!c.lora.targets.includes(target)) return linear(g, x, w.get(`${name}.weight`), w.get(`${name}.bias`));
+  if (!c.lora.targets.includes(target)) return ditLinear(g, w, x, name, tokens);
   const partitions = LORA_PARTITIONS[target];
   const weight =
     parts.content === 'folded'
       ? foldedWeight(g, w, name, partitions, c.lora.lora_alpha / c.lora.spatial_r, dtype)
       : w.get(`${name}.original.weight`);
-  let y = linear(g, x, weight, w.get(`${name}.original.bias`));
+  let y = ditLinear(g, w, x, `${name}.original`, tokens, weight);
   if (parts.motion) y = g.op('Add', [y, g.op('Mul', [lowRank(g, w, x, name, 'A', 'B', partitions), scales.motion])]);
   if (parts.content === true) {
     y = g.op('Add', [y, g.op('Mul', [lowRank(g, w, x, name, 'C', 'D', partitions), scales.content])]);

@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
-import type { FloatType } from '../onnx/nn.ts';
+import { type FloatType, gemmLinear } from '../onnx/nn.ts';
 import { InitializerTable, type Weights } from '../weights/table.ts';
 import { type DitConfig, ditDims } from './config.ts';
 import { DitError } from './errors.ts';
@@ -87,6 +87,26 @@ function loraLinearShapes(c: DitConfig, shapes: Map<string, number[]>, name: str
     shapes.set(`${name}.matrix_C.${p}`, [c.lora.spatial_r, inp]);
     shapes.set(`${name}.matrix_D.${p}`, [out / parts, c.lora.spatial_r]);
   }
+}
+
+/**
+ * The reference Linear `name` (`name.weight` [out, in], `name.bias`) over x [rows, in], or [B, tokens, in]
+ * with `tokens`, as one Gemm (models/onnx/nn.ts gemmLinear); `weight` replaces the stored weight (a folded one).
+ */
+export function ditLinear(
+  g: GraphBuilder,
+  w: WeightTable,
+  x: string,
+  name: string,
+  tokens?: number,
+  weight = w.get(`${name}.weight`),
+): string {
+  const [out, inWidth] = w.dims(`${name}.weight`);
+  return gemmLinear(g, x, weight, w.get(`${name}.bias`), {
+    in: inWidth,
+    out,
+    ...(tokens === undefined ? {} : { tokens }),
+  });
 }
 
 /** The DiT's weights as graph initializers, with errors naming the weight (models/weights/table.ts). */

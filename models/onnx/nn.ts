@@ -28,6 +28,24 @@ export function linear(g: GraphBuilder, x: string, weight: string, bias?: string
   return bias ? g.op('Add', [y, bias]) : y;
 }
 
+/**
+ * x · Wᵀ + b as one Gemm with transB: ONNX Runtime packs W as stored, so no transposed copy of the weight
+ * sits in memory beside the (memory-mapped) original, and the bias is added inside the GEMM rather than by
+ * an Add over the output. x is [rows, in], or [B, tokens, in] with `tokens` (→ [B, tokens, out]; Reshape
+ * is free in ORT).
+ */
+export function gemmLinear(
+  g: GraphBuilder,
+  x: string,
+  weight: string,
+  bias: string | undefined,
+  shape: { in: number; out: number; tokens?: number },
+): string {
+  const rows = shape.tokens === undefined ? x : reshape(g, x, [-1, shape.in]);
+  const y = g.op('Gemm', bias ? [rows, weight, bias] : [rows, weight], { transB: 1 });
+  return shape.tokens === undefined ? y : reshape(g, y, [-1, shape.tokens, shape.out]);
+}
+
 export interface NormOptions {
   /** Size of the normalised (last) axis. */
   width: number;

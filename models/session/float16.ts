@@ -1,4 +1,4 @@
-import { halfToFloat } from '../safetensors.ts';
+import { halfTable } from '../safetensors.ts';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -68,7 +68,8 @@ export function firstNonFinite(bits: Uint16Array): number {
 }
 
 export function fromHalf(data: Uint16Array): Float32Array {
+  const t = halfTable();
   const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = halfToFloat(data[i]);
+  for (let i = 0; i < data.length; i++) out[i] = t[data[i]];
   return out;
 }

@@ -12,6 +12,7 @@
  */
 import { realpathSync } from 'node:fs';
 import ort from 'onnxruntime-node';
+import { float32CopyOf } from './float32-copy.ts';
 import { chooseProviders, detectFacts, type ProviderPlan, requestedFromEnv } from './providers.ts';
 
 export interface SessionOptions {
@@ -22,6 +23,8 @@ export interface SessionOptions {
 /** A live session with what it runs on and its accumulated ORT run time. */
 export interface ManagedSession {
   path: string;
+  /** The file ORT loaded: `path`, or on CPU the float32 copy of a float16 `path` (float32-copy.ts). */
+  loaded: string;
   provider: string;
   ort: ort.InferenceSession;
   stats: { calls: number; ms: number };
@@ -67,12 +70,13 @@ async function createSession(file: string, plan: ProviderPlan): Promise<ManagedS
   const fallbacks: DeviceReport['fallbacks'] = [];
   for (const provider of plan.order) {
     try {
-      const session = await ort.InferenceSession.create(file, {
+      const loaded = provider === 'cpu' ? await cpuModel(file) : file;
+      const session = await ort.InferenceSession.create(loaded, {
         executionProviders: [provider],
         enableCpuMemArena: false,
       });
       lastDevice = { provider, reason: reasonFor(provider, plan, fallbacks), fallbacks };
-      return { path: file, provider, ort: session, stats: { calls: 0, ms: 0 } };
+      return { path: file, loaded, provider, ort: session, stats: { calls: 0, ms: 0 } };
     } catch (err) {
       const error = (err as Error).message.split('\n')[0];
       fallbacks.push({ provider, error });
@@ -81,6 +85,18 @@ async function createSession(file: string, plan: ProviderPlan): Promise<ManagedS
     }
   }
   throw new Error(`${file}: no execution provider to try`);
+}
+
+/** The model a CPU session loads: the float32 copy of a float16 graph (made on first use), else the file. */
+async function cpuModel(file: string): Promise<string> {
+  const t0 = performance.now();
+  const copy = await float32CopyOf(file);
+  if (!copy.copy) return file;
+  if (copy.converted)
+    log(
+      `${file}: float16 weights converted to float32 for the CPU in ${((performance.now() - t0) / 1000).toFixed(1)} s (kept in ${copy.path})`,
+    );
+  return copy.path;
 }
 
 function reasonFor(provider: string, plan: ProviderPlan, fallbacks: DeviceReport['fallbacks']): string {
