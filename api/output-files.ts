@@ -2,9 +2,13 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { OutputFile } from './schemas.ts';
 
-/** Every file under a job's output folder, with the server URL that serves it (token added by clients). */
-export async function listOutputFiles(outputsDir: string, jobId: string): Promise<OutputFile[]> {
-  const root = join(outputsDir, jobId);
+/**
+ * Every file under a job's run folder (`folder`, relative to the outputs folder), with the server URL that
+ * serves it (token added by clients).
+ */
+export async function listOutputFiles(outputsDir: string, folder: string): Promise<OutputFile[]> {
+  const root = join(outputsDir, folder);
+  const prefix = `/files/${folder.split(sep).map(encodeURIComponent).join('/')}`;
   const files: OutputFile[] = [];
   async function walk(dir: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -13,7 +17,7 @@ export async function listOutputFiles(outputsDir: string, jobId: string): Promis
       if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) {
         const path = relative(root, full).split(sep).join('/');
-        const url = `/files/${encodeURIComponent(jobId)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+        const url = `${prefix}/${path.split('/').map(encodeURIComponent).join('/')}`;
         files.push({ path, size: (await stat(full)).size, url });
       }
     }

@@ -7,6 +7,8 @@ import {
   CatalogueSchema,
   CheckLinkInputSchema,
   FormSchema,
+  ImportedWorkflowSchema,
+  ImportInputSchema,
   InferredSchema,
   IssueSchema,
   JobDetailSchema,
@@ -61,6 +63,10 @@ export const appRouter = t.router({
       .output(z.object({ reason: z.string().nullable() }))
       .query(({ ctx, input }) => ({ reason: ctx.services.checkLink(input.workflow, input.from, input.to) })),
     files: p.output(z.array(WorkflowFileSchema)).query(({ ctx }) => ctx.services.workflows.list()),
+    import: p
+      .input(ImportInputSchema)
+      .output(ImportedWorkflowSchema)
+      .mutation(({ ctx, input }) => ctx.services.importWorkflow(input.json, input.name)),
     load: p
       .input(z.object({ name: SafeNameSchema }))
       .output(WorkflowDocSchema)

@@ -3,6 +3,7 @@ import { EngineEventSchema } from '../graph-engine/events.ts';
 import { JobRecordSchema, JobStatusSchema } from '../graph-engine/job.ts';
 import { PortTypeSchema } from '../graph-engine/ports.ts';
 import { FormFieldSchema, LinkSchema, WorkflowSchema } from '../graph-engine/workflow.ts';
+import { SAFE_NAME, SAFE_NAME_HINT, SAFE_NAME_MAX } from './safe-name.ts';
 
 /**
  * Wire schemas of the API: the router's inputs and outputs, and so the renderer's types. Workflows,
@@ -13,11 +14,7 @@ import { FormFieldSchema, LinkSchema, WorkflowSchema } from '../graph-engine/wor
 export type { PortType } from '../graph-engine/ports.ts';
 export { FormFieldSchema, LinkSchema, PortTypeSchema };
 
-export const SafeNameSchema = z
-  .string()
-  .min(1)
-  .max(120)
-  .regex(/^[\w][\w .-]*$/, 'use letters, digits, spaces, ".", "-" or "_" (no slashes)');
+export const SafeNameSchema = z.string().min(1).max(SAFE_NAME_MAX).regex(SAFE_NAME, SAFE_NAME_HINT);
 
 /**
  * A workflow in the current schemaVersion. Older files are migrated where they are read (workflow and
@@ -151,3 +148,8 @@ export const OutputFileSchema = z.object({
 export type OutputFile = z.infer<typeof OutputFileSchema>;
 
 export const WorkflowFileSchema = z.object({ name: z.string(), modified: z.number() });
+
+/** What a dropped or opened file holds: a workflow document or a run manifest; `name` is the file's. */
+export const ImportInputSchema = z.object({ json: z.unknown(), name: z.string().max(300) });
+export const ImportedWorkflowSchema = z.object({ workflow: WorkflowDocSchema, title: z.string() });
+export type ImportedWorkflow = z.infer<typeof ImportedWorkflowSchema>;

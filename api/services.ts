@@ -1,6 +1,7 @@
 import type { OpenFolderResult } from './open-folder.ts';
 import type {
   Catalogue,
+  ImportedWorkflow,
   Inferred,
   Issue,
   JobDetail,
@@ -26,6 +27,11 @@ export interface StudioServices {
     from: { node: string; output: string },
     to: { node: string; input: string },
   ): string | null;
+  /**
+   * A workflow from a file the user opened or dropped: a workflow document, or a run manifest (the
+   * workflow it ran), migrated to the current format; `name` is the file's, for messages and the title.
+   */
+  importWorkflow(json: unknown, name: string): Promise<ImportedWorkflow>;
   workflows: {
     list(): Promise<{ name: string; modified: number }[]>;
     load(name: string): Promise<WorkflowDoc>;

@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { EngineEvent } from '../graph-engine/events.ts';
 import { inferGraphTypes } from '../graph-engine/infer.ts';
 import type { JobRecord, JobStatus } from '../graph-engine/job.ts';
+import { ManifestSchema } from '../graph-engine/manifest.ts';
 import { JobQueue, JobRejectedError } from '../graph-engine/queue.ts';
 import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
@@ -120,6 +121,16 @@ export async function createStudio(opts: {
     const record = queue.get(id);
     return record && settled(record);
   };
+  const jobRecord = (id: string): JobRecord => {
+    const record = queue.get(id);
+    if (!record) throw new StudioError('not-found', `no job "${id}"`);
+    return record;
+  };
+  /** The job's run folder relative to the served outputs folder; undefined when it lies elsewhere. */
+  const servedFolder = (record: JobRecord): string | undefined => {
+    const rel = relative(paths.outputs, record.outDir);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
+  };
 
   return {
     catalogue: () => catalogue,
@@ -138,6 +149,15 @@ export async function createStudio(opts: {
       const type = inferGraphTypes(loaded.workflow, registry).outputs[from.node]?.[from.output];
       const want = target && registry.get(target.type, target.typeVersion)?.inputs[to.input]?.type;
       return type && want ? registry.kinds.mismatch(type, want) : null;
+    },
+    async importWorkflow(json, name) {
+      const manifest = ManifestSchema.pick({ title: true, workflow: true }).safeParse(json);
+      const isManifest = typeof (json as { manifestVersion?: unknown })?.manifestVersion === 'number';
+      if (isManifest && !manifest.success) throw new StudioError('bad-request', `${name}: not a readable run manifest`);
+      const doc = isManifest && manifest.success ? manifest.data.workflow : json;
+      const workflow = migrated(doc, registry, name);
+      const title = workflow.meta?.title || (manifest.success ? manifest.data.title : '') || name.replace(/\.\w+$/, '');
+      return { workflow, title };
     },
     workflows: {
       list: () => workflows.list(),
@@ -197,12 +217,11 @@ export async function createStudio(opts: {
     packs: { list: () => listPacks(paths.packs) },
     outputs: {
       list: async (jobId) => {
-        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
-        return listOutputFiles(paths.outputs, jobId);
+        const folder = servedFolder(jobRecord(jobId));
+        return folder === undefined ? [] : listOutputFiles(paths.outputs, folder);
       },
       openFolder: async (jobId) => {
-        if (!queue.get(jobId)) throw new StudioError('not-found', `no job "${jobId}"`);
-        const dir = join(paths.outputs, jobId);
+        const dir = jobRecord(jobId).outDir;
         await mkdir(dir, { recursive: true });
         return (opts.openFolder ?? openFolder)(dir);
       },

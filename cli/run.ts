@@ -38,10 +38,11 @@ export async function runCommand(args: string[]): Promise<number> {
   const issues = validateWorkflow(workflow, registry, { targets: values.target });
   if (issues.length > 0) return printIssues(issues);
   const view = values.json || !process.stdout.isTTY ? jsonLinesView() : progressView(process.stdout);
+  const title = titleOf(workflow as { meta?: { title?: string } }, source.name);
   return execute(workflow, registry, view, {
-    title: titleOf(workflow as { meta?: { title?: string } }, source.name),
+    title,
     targets: values.target,
-    outDir: resolve(values.out ?? defaultOutDir(source.name)),
+    outDir: resolve(values.out ?? defaultOutDir(title)),
   });
 }
 

@@ -25,6 +25,8 @@ export interface ExecuteOptions {
   outDir: string;
   onEvent?: (event: EngineEvent) => void;
   jobId?: string;
+  /** The job's title, written into the workflow that sinks embed when the workflow has none. */
+  title?: string;
 }
 
 export interface RunResult {
@@ -61,6 +63,7 @@ export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts
     cache: opts.cache,
     signal: opts.signal ?? new AbortController().signal,
     outDir: opts.outDir,
+    workflowJson: embeddedJson(workflow, opts.title),
     emit,
     keys: new Map(),
     values: new Map(),
@@ -86,6 +89,12 @@ export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts
   emit({ type: 'job-finished', ms: performance.now() - started });
   const outputs = Object.fromEntries(targets.map((id) => [id, { ...state.values.get(id) }]));
   return { status: 'finished', outputs, nodes: state.nodes, facts: keepFacts(state) };
+}
+
+/** The workflow as run, titled, as sinks embed it in their files. */
+function embeddedJson(wf: Workflow, title: string | undefined): string {
+  const meta = wf.meta?.title || !title ? wf.meta : { ...wf.meta, title };
+  return JSON.stringify(meta ? { ...wf, meta } : wf);
 }
 
 function emitter(jobId: string, onEvent: ExecuteOptions['onEvent']): Emit {

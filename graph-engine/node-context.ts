@@ -8,7 +8,13 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** The context one node run gets: the job's signal, progress with an ETA, previews, logs and facts. */
 export function nodeContext(
   nodeId: string,
-  opts: { signal: AbortSignal; outDir: string; emit: Emit; report: (facts: Record<string, unknown>) => void },
+  opts: {
+    signal: AbortSignal;
+    outDir: string;
+    emit: Emit;
+    report: (facts: Record<string, unknown>) => void;
+    workflowJson: string;
+  },
 ): RunContext {
   const { emit } = opts;
   const started = performance.now();
@@ -34,5 +40,6 @@ export function nodeContext(
     },
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     report: opts.report,
+    workflowJson: opts.workflowJson,
   };
 }

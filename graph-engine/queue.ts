@@ -15,6 +15,7 @@ import {
 } from './job.ts';
 import { Journal, type JournalWarning } from './journal.ts';
 import type { NodeRegistry } from './registry.ts';
+import { freshRunFolder } from './run-folder.ts';
 import { runJob } from './run-job.ts';
 import { resolveSeeds } from './seeds.ts';
 import { validateWorkflow } from './validate.ts';
@@ -105,15 +106,17 @@ export class JobQueue {
     if (issues.length > 0) throw new JobRejectedError(issues);
     const { workflow: seeded, seeds } = resolveSeeds(loaded.workflow, this.opts.registry);
     const id = newJobId();
+    const title = opts.title ?? titleOf(seeded);
+    const createdAt = Date.now();
     const job: JobRecord = {
       id,
-      title: opts.title ?? titleOf(seeded),
+      title,
       status: 'queued',
       workflow: seeded as JobRecord['workflow'],
       seeds,
       ...(opts.targets ? { targets: opts.targets } : {}),
-      outDir: opts.outDir ?? join(this.opts.dir, 'outputs', id),
-      createdAt: Date.now(),
+      outDir: opts.outDir ?? this.runFolder(title, createdAt),
+      createdAt,
       interruptions: 0,
     };
     await this.append({ op: 'submit', job });
@@ -121,6 +124,12 @@ export class JobQueue {
     this.emit({ type: 'job-queued', jobId: id, time: Date.now() });
     this.pump();
     return job;
+  }
+
+  /** `<time>-<title>` under the queue's outputs folder, unique among the folders of known jobs and on disk. */
+  private runFolder(title: string, createdAt: number): string {
+    const taken = new Set(this.list().map((j) => j.outDir));
+    return freshRunFolder(join(this.opts.dir, 'outputs'), title, new Date(createdAt), taken);
   }
 
   /** Every job in submission order. */

@@ -24,6 +24,8 @@ export interface JobState {
   cache?: ValueCache;
   signal: AbortSignal;
   outDir: string;
+  /** The workflow as sinks embed it in their files (RunContext.workflowJson). */
+  workflowJson: string;
   emit: Emit;
   /** Each finished node's key, which its readers' keys include. */
   keys: Map<string, string>;
@@ -67,7 +69,13 @@ export async function runNode(state: JobState, id: string, spec: NodeSpec): Prom
   const report = (facts: Record<string, unknown>) => {
     state.facts[id] = { ...state.facts[id], ...facts };
   };
-  const ctx = nodeContext(id, { signal: state.signal, outDir: state.outDir, emit: state.emit, report });
+  const ctx = nodeContext(id, {
+    signal: state.signal,
+    outDir: state.outDir,
+    emit: state.emit,
+    report,
+    workflowJson: state.workflowJson,
+  });
   const tracksFiles = spec.purity === 'sink' && key !== undefined && state.cache !== undefined;
   const before = tracksFiles ? await snapshot(state.outDir) : undefined;
   let returned: Record<string, unknown>;

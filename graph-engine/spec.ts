@@ -56,6 +56,11 @@ export interface RunContext {
   outDir: string;
   /** Facts a node reports for the run manifest and job events (e.g. device, model hashes). */
   report(facts: Record<string, unknown>): void;
+  /**
+   * The run's workflow as JSON text (seeds resolved, its title in meta), for sinks that embed it in the
+   * files they write so that opening such a file brings back the graph that made it.
+   */
+  workflowJson: string;
 }
 
 export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {

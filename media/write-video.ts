@@ -14,6 +14,11 @@ export type VideoFormat = z.infer<typeof VideoFormat>;
 export const WriteVideoOptions = z.object({
   /** H.264 needs even sizes: pad odd ones by a pixel (edge colour) instead of failing. */
   padOdd: z.boolean().default(false),
+  /**
+   * Text tags written into the container (MP4/MOV `mdta` keys, Matroska tags), e.g. the workflow that made
+   * the file; GIF and PNG sequences carry none.
+   */
+  metadata: z.record(z.string().regex(/^\w+$/, 'a tag name is letters, digits and "_"'), z.string()).default({}),
 });
 export type WriteVideoOptions = z.input<typeof WriteVideoOptions>;
 
@@ -134,11 +139,22 @@ export async function writeVideo(
       '-i',
       'pipe:0',
       ...enc.args(frames, opts),
+      ...metadataArgs(format, opts.metadata),
       tmp,
     ];
     await runTool('ffmpeg', args, { file: path, input: rawFrames(frames, enc.input) });
     if (format === 'webm-vp9-alpha' || format === 'prores4444') await verifyAlpha(tmp, path, enc.alphaPixFmt);
   });
+}
+
+/** `-metadata` options; MP4/MOV keep arbitrary keys only as `mdta` tags (given after, these flags win). */
+function metadataArgs(format: VideoFormat, metadata: Record<string, string>): string[] {
+  const entries = Object.entries(metadata);
+  if (entries.length === 0 || format === 'gif') return [];
+  const tags = entries.flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
+  if (format === 'mp4-h264') return ['-movflags', '+faststart+use_metadata_tags', ...tags];
+  if (format === 'prores4444') return ['-movflags', '+use_metadata_tags', ...tags];
+  return tags;
 }
 
 /** Frames as raw 8-bit chunks, one per frame, adding opaque alpha or dropping it as the encoder wants. */

@@ -7,19 +7,42 @@ import { onShortcut } from './editor/shortcuts.ts';
 import { PresetForm } from './presets/PresetForm.tsx';
 import { PresetPanel } from './presets/PresetPanel.tsx';
 import { SavePresetDialog } from './presets/SavePresetDialog.tsx';
+import { QuestionDialog } from './QuestionDialog.tsx';
 import { JobList } from './run/JobList.tsx';
 import { LayerViewer } from './run/LayerViewer.tsx';
 import { RunProgress } from './run/RunProgress.tsx';
 import { followEvents, refreshJobs, runWorkflow } from './run/runs.ts';
 import { analyse } from './state/analysis.ts';
-import { keepAutosaving, restoreSession } from './state/session.ts';
-import { activeTab, redoDoc, setState, subscribe, toast, undoDoc, updateTab, useStudio } from './state/store.ts';
+import { keepAutosaving, restoreSession, saveSessionNow } from './state/session.ts';
+import {
+  activeTab,
+  getState,
+  isDirty,
+  redoDoc,
+  setState,
+  subscribe,
+  toast,
+  undoDoc,
+  updateTab,
+  useStudio,
+} from './state/store.ts';
 import { TabBar } from './TabBar.tsx';
+import { TabList, TabPanel } from './TabList.tsx';
 import { Toasts } from './Toasts.tsx';
-import { OpenWorkflowDialog, saveWorkflow } from './WorkflowFiles.tsx';
+import { OpenWorkflowDialog, saveTab } from './WorkflowFiles.tsx';
 
 type Side = 'nodes' | 'presets';
 type Panel = 'run' | 'queue' | 'history' | 'outputs';
+const SIDE_TABS = [
+  { value: 'nodes', label: 'Nodes' },
+  { value: 'presets', label: 'Presets' },
+] as const;
+const PANEL_TABS = [
+  { value: 'run', label: 'Run' },
+  { value: 'queue', label: 'Queue' },
+  { value: 'history', label: 'History' },
+  { value: 'outputs', label: 'Outputs' },
+] as const;
 
 function useBoot(): string[] {
   const [packs, setPacks] = useState<string[]>([]);
@@ -36,9 +59,18 @@ function useBoot(): string[] {
     void refreshJobs();
     const stopEvents = followEvents();
     const stopAutosave = keepAutosaving(subscribe);
+    // Leaving with unsaved tabs asks first (the browser's own question; Electron's shell asks natively).
+    const onLeave = (e: BeforeUnloadEvent) => {
+      saveSessionNow();
+      if (!getState().tabs.some(isDirty)) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onLeave);
     return () => {
       stopEvents();
       stopAutosave();
+      window.removeEventListener('beforeunload', onLeave);
     };
   }, []);
   return packs;
@@ -66,7 +98,7 @@ export function App() {
   const [dialog, setDialog] = useState<'open' | 'preset'>();
   const [presetVersion, setPresetVersion] = useState(0);
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => onShortcut(e, { save: () => void saveWorkflow() });
+    const onKey = (e: KeyboardEvent) => onShortcut(e, { save: (as) => void saveTab(undefined, as) });
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
@@ -80,8 +112,11 @@ export function App() {
         <button type="button" onClick={() => setDialog('open')}>
           Open…
         </button>
-        <button type="button" onClick={() => void saveWorkflow()}>
+        <button type="button" title="Save (Ctrl+S)" onClick={() => void saveTab()}>
           Save
+        </button>
+        <button type="button" title="Save as (Ctrl+Shift+S)" onClick={() => void saveTab(undefined, true)}>
+          Save as…
         </button>
         <button type="button" onClick={() => setDialog('preset')}>
           Save as preset…
@@ -119,19 +154,14 @@ export function App() {
       <TabBar />
       <main className="workspace">
         <aside className="sidebar">
-          <div className="switch">
-            <button type="button" className={side === 'nodes' ? 'on' : ''} onClick={() => setSide('nodes')}>
-              Nodes
-            </button>
-            <button type="button" className={side === 'presets' ? 'on' : ''} onClick={() => setSide('presets')}>
-              Presets
-            </button>
-          </div>
-          {side === 'nodes' ? (
-            <Palette onAdd={(info) => addAt(info, { x: 80 + Math.random() * 200, y: 80 + Math.random() * 200 })} />
-          ) : (
-            <PresetPanel version={presetVersion} />
-          )}
+          <TabList<Side> label="Library" id="side" tabs={SIDE_TABS} value={side} onChange={setSide} />
+          <TabPanel id="side" value={side} className="side-body">
+            {side === 'nodes' ? (
+              <Palette onAdd={(info) => addAt(info, { x: 80 + Math.random() * 200, y: 80 + Math.random() * 200 })} />
+            ) : (
+              <PresetPanel version={presetVersion} />
+            )}
+          </TabPanel>
         </aside>
         <section className="center">
           {tab.view === 'form' ? (
@@ -143,19 +173,13 @@ export function App() {
           )}
         </section>
         <aside className="panel">
-          <div className="switch">
-            {(['run', 'queue', 'history', 'outputs'] as const).map((p) => (
-              <button key={p} type="button" className={panel === p ? 'on' : ''} onClick={() => setPanel(p)}>
-                {p[0].toUpperCase() + p.slice(1)}
-              </button>
-            ))}
-          </div>
-          <div className="panel-body">
+          <TabList<Panel> label="Runs" id="runs" tabs={PANEL_TABS} value={panel} onChange={setPanel} />
+          <TabPanel id="runs" value={panel} className="panel-body">
             {panel === 'run' && <RunProgress />}
             {panel === 'queue' && <JobList active />}
             {panel === 'history' && <JobList active={false} />}
             {panel === 'outputs' && <LayerViewer />}
-          </div>
+          </TabPanel>
         </aside>
       </main>
       {dialog === 'open' && <OpenWorkflowDialog onClose={() => setDialog(undefined)} />}
@@ -167,6 +191,7 @@ export function App() {
           }}
         />
       )}
+      <QuestionDialog />
       <Toasts />
     </div>
   );

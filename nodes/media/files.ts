@@ -2,7 +2,21 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import type { RunContext } from '../../graph-engine/spec.ts';
 import { MediaNodeError } from './node-error.ts';
+
+/** The tag saved files carry the run's workflow under (renderer/model/embedded-workflow.ts reads it back). */
+export const WORKFLOW_TAG = 'layerflow_workflow';
+/** Linux caps one command-line argument (how ffmpeg gets tags) at 128 KiB; larger workflows are left out. */
+const MAX_EMBEDDED_BYTES = 100_000;
+
+/** The run's workflow as a file tag, so dropping the file on the editor reopens the graph that made it. */
+export function workflowTags(ctx: RunContext): Record<string, string> {
+  const bytes = Buffer.byteLength(ctx.workflowJson);
+  if (bytes <= MAX_EMBEDDED_BYTES) return { [WORKFLOW_TAG]: ctx.workflowJson };
+  ctx.log.warn(`the workflow (${bytes} bytes) is too large to embed in the saved files; manifest.json has it`);
+  return {};
+}
 
 /** The file-name param of the save nodes: a name without folders; empty means the node id. */
 export const FileNameParam = z

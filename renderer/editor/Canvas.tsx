@@ -27,6 +27,7 @@ import {
   type XY,
 } from '../model/graph-doc.ts';
 import { activeTab, editDoc, getState, recordStep, setSelected, toast, useStudio } from '../state/store.ts';
+import { openWorkflowFile } from '../WorkflowFiles.tsx';
 import { ConnectMenu } from './ConnectMenu.tsx';
 import { FlowNode } from './FlowNode.tsx';
 import { type ElementInputs, flowEdges, flowNodes } from './flow-elements.ts';
@@ -211,6 +212,13 @@ export function Canvas({ packs }: { packs: string[] }) {
   }
 
   function onDrop(e: React.DragEvent): void {
+    const files = [...e.dataTransfer.files];
+    if (files.length > 0) {
+      // A workflow .json, a run's manifest.json or a saved output: open the workflow that made it.
+      e.preventDefault();
+      for (const file of files) void openWorkflowFile(file);
+      return;
+    }
     const type = e.dataTransfer.getData(NODE_DRAG_TYPE);
     const info = catalogue?.nodes.find((n) => n.type === type);
     if (!info) return;

@@ -13,13 +13,13 @@ function typing(target: EventTarget | null): boolean {
 }
 
 /** Editor keyboard shortcuts; keys typed into fields are left to the fields. */
-export function onShortcut(e: KeyboardEvent, actions: { save(): void }): void {
+export function onShortcut(e: KeyboardEvent, actions: { save(as: boolean): void }): void {
   const mod = e.ctrlKey || e.metaKey;
   if (!mod) return;
   const key = e.key.toLowerCase();
   if (key === 's') {
     e.preventDefault();
-    actions.save();
+    actions.save(e.shiftKey);
     return;
   }
   if (key === 'enter') {

@@ -36,13 +36,18 @@ export async function runWorkflow(targets?: string[]): Promise<void> {
     return;
   }
   const { jobId } = await api.jobs.submit.mutate({ workflow: doc, targets, title: tab.name });
+  showJob(jobId, tab.id);
+  await refreshJobs();
+}
+
+/** Shows a job's progress and outputs; with `tabId`, its node states are painted on that tab's graph. */
+export function showJob(jobId: string, tabId?: string): void {
   setState((s) => ({
     ...s,
     shownJob: jobId,
-    tabJobs: { ...s.tabJobs, [tab.id]: jobId },
+    tabJobs: tabId ? { ...s.tabJobs, [tabId]: jobId } : s.tabJobs,
     runs: { ...s.runs, [jobId]: s.runs[jobId] ?? startRun(jobId) },
   }));
-  await refreshJobs();
 }
 
 export async function cancelJob(jobId: string): Promise<void> {

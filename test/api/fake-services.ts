@@ -61,6 +61,7 @@ export function fakeServices(): StudioServices & { emit(e: StudioEvent): void; j
         .map(([nodeId, n]) => ({ nodeId, code: 'unknown-type', message: `unknown node type "${n.type}"` })),
     inferTypes: () => ({ outputs: {}, edges: [], issues: [] }),
     checkLink: (wf, from) => (wf.nodes[from.node] ? null : `no node "${from.node}"`),
+    importWorkflow: async (json, name) => ({ workflow: json as WorkflowDoc, title: name }),
     workflows: {
       list: async () => [...files.keys()].map((name) => ({ name, modified: 0 })),
       load: async (name) => {
