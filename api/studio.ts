@@ -9,7 +9,7 @@ import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { createRegistry } from '../nodes/index.ts';
-import { listPresets, loadPreset, PresetNotFoundError } from '../presets/index.ts';
+import { findPreset, PresetNotFoundError, presetLibrary } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
 import { StudioError } from './errors.ts';
 import { JsonFolder } from './json-folder.ts';
@@ -166,34 +166,19 @@ export async function createStudio(opts: {
     },
     presets: {
       async list() {
-        const builtin = await listPresets();
-        const user = await userPresets.list();
-        const mine = await Promise.all(
-          user.map(async ({ name }) => {
-            const doc = (await userPresets.read(name)) as Partial<WorkflowDoc>;
-            return {
-              name,
-              title: doc.meta?.title ?? name,
-              description: doc.meta?.description ?? '',
-              source: 'user' as const,
-            };
-          }),
-        );
-        // A preset the user saved under a shipped name shadows the shipped one, as load() does.
-        const shadowed = new Set(mine.map((p) => p.name));
-        return [
-          ...builtin.filter((p) => !shadowed.has(p.name)).map((p) => ({ ...p, source: 'builtin' as const })),
-          ...mine,
-        ];
+        return (await presetLibrary(paths.presets)).map(({ name, title, description, source }) => ({
+          name,
+          title,
+          description,
+          source,
+        }));
       },
       async load(name) {
-        const user = await userPresets.list();
-        if (user.some((p) => p.name === name)) return migrated(await userPresets.read(name), registry, name);
-        const doc = await loadPreset(name).catch((err: unknown) => {
+        const { json } = await findPreset(name, paths.presets).catch((err: unknown) => {
           if (err instanceof PresetNotFoundError) throw new StudioError('not-found', `no preset "${name}"`);
           throw err;
         });
-        return migrated(doc, registry, name);
+        return migrated(json, registry, name);
       },
       save: (name, doc) => userPresets.write(name, doc),
     },

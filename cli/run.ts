@@ -7,10 +7,12 @@ import { resolveSeeds } from '../graph-engine/seeds.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
+import { COMMAND_HELP } from './help.ts';
 import { interruptOnSigint } from './interrupt.ts';
 import { type CliIssue, formatIssue, fromLoadIssue } from './issues.ts';
 import { registryWithPacks } from './node-pack.ts';
 import { defaultOutDir } from './out-dir.ts';
+import { presetHelp } from './preset-help.ts';
 import { progressView } from './progress-view.ts';
 import { jsonLinesView, type RunView } from './run-view.ts';
 import { applySettings, parseSetting } from './set-params.ts';
@@ -21,18 +23,28 @@ const options = {
   target: { type: 'string', multiple: true },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  data: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
   'node-pack': { type: 'string', multiple: true },
 } as const;
 
 /** `layerflow run <workflow|preset> [--set n.p=v …] [--target id …] [--out dir] [--json]`. */
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
+  if (values.help && positionals.length === 0) {
+    process.stdout.write(COMMAND_HELP.run);
+    return EXIT.ok;
+  }
   if (positionals.length !== 1) throw new UsageError('run takes one workflow file or preset name');
   const settings = (values.set ?? []).map(parseSetting);
-  const source = await readWorkflowSource(positionals[0]);
+  const source = await readWorkflowSource(positionals[0], values.data);
   const registry = await registryWithPacks(values['node-pack'] ?? []);
   const loaded = loadWorkflow(source.json, { registry });
   if (!loaded.ok) return printIssues(loaded.issues.map(fromLoadIssue));
+  if (values.help) {
+    process.stdout.write(presetHelp(source, loaded.workflow, registry));
+    return EXIT.ok;
+  }
   const workflow = applySettings(loaded.workflow, settings, registry);
   checkTargets(workflow, values.target);
   const issues = validateWorkflow(workflow, registry, { targets: values.target });

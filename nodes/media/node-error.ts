@@ -5,7 +5,8 @@ export type MediaNodeErrorCode =
   | 'frame-range'
   | 'shape-mismatch'
   | 'invalid-input'
-  | 'no-input';
+  | 'no-input'
+  | 'no-file';
 
 /** A media node's error, addressed to the param or input (`field`) it is about. */
 export class MediaNodeError extends Error {
