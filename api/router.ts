@@ -22,6 +22,7 @@ import {
   WorkflowFileSchema,
 } from './schemas.ts';
 import type { StudioServices } from './services.ts';
+import { UploadChunkSchema, UploadResultSchema } from './uploads.ts';
 
 export interface ApiContext {
   services: StudioServices;
@@ -128,6 +129,13 @@ export const appRouter = t.router({
     ),
   packs: t.router({
     list: p.output(z.array(PackSummarySchema)).query(({ ctx }) => ctx.services.packs.list()),
+  }),
+  media: t.router({
+    /** Browser mode's file picker: the file in chunks, into the server's input folder. */
+    upload: p
+      .input(UploadChunkSchema)
+      .output(UploadResultSchema)
+      .mutation(({ ctx, input }) => ctx.services.upload(input)),
   }),
   outputs: t.router({
     list: p

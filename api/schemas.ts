@@ -77,10 +77,33 @@ export const EdgeTypeSchema = z.object({
 });
 export type EdgeType = z.infer<typeof EdgeTypeSchema>;
 
+/** Something a node says about the workflow that blocks nothing: a resize it will do, a caveat. */
+export const NoteSchema = z.object({
+  nodeId: z.string(),
+  field: z.string(),
+  level: z.enum(['info', 'warning']),
+  message: z.string(),
+});
+export type Note = z.infer<typeof NoteSchema>;
+
+/** What a file node's file holds, read while editing (shown on the node). */
+export const MediaFactsSchema = z.looseObject({
+  frames: z.number(),
+  width: z.number(),
+  height: z.number(),
+  fps: z.number(),
+  alpha: z.boolean(),
+  thumbnail: z.string().optional(),
+});
+export type MediaFacts = z.infer<typeof MediaFactsSchema>;
+
 export const InferredSchema = z.object({
   outputs: z.record(z.string(), z.record(z.string(), PortTypeSchema)),
   edges: z.array(EdgeTypeSchema),
   issues: z.array(IssueSchema),
+  notes: z.array(NoteSchema).default([]),
+  /** Per file node: what its file holds. */
+  media: z.record(z.string(), MediaFactsSchema).default({}),
 });
 export type Inferred = z.infer<typeof InferredSchema>;
 

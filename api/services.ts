@@ -12,6 +12,7 @@ import type {
   StudioEvent,
   WorkflowDoc,
 } from './schemas.ts';
+import type { UploadChunk, UploadResult } from './uploads.ts';
 
 /**
  * What the router needs from the engine and the disk. The real implementation (studio.ts) wires the
@@ -20,7 +21,8 @@ import type {
 export interface StudioServices {
   catalogue(): Catalogue;
   validate(workflow: WorkflowDoc): Promise<Issue[]>;
-  inferTypes(workflow: WorkflowDoc): Inferred;
+  /** Types of every output and edge, with what file nodes' files hold (read once per file version). */
+  inferTypes(workflow: WorkflowDoc): Promise<Inferred>;
   /** Why `from` cannot feed `to` in this workflow, or null when it can. */
   checkLink(
     workflow: WorkflowDoc,
@@ -51,6 +53,8 @@ export interface StudioServices {
     subscribe(listener: (event: StudioEvent) => void): () => void;
   };
   packs: { list(): Promise<PackSummary[]> };
+  /** A chunk of a file picked in the browser, stored in the input folder; the path once complete. */
+  upload(chunk: UploadChunk): Promise<UploadResult>;
   outputs: {
     list(jobId: string): Promise<OutputFile[]>;
     /** Opens the job's output folder in the desktop's file manager; says where it is either way. */

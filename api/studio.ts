@@ -12,12 +12,14 @@ import { createRegistry } from '../nodes/index.ts';
 import { findPreset, PresetNotFoundError, presetLibrary } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
 import { StudioError } from './errors.ts';
+import { fileProber, type Probed } from './file-probes.ts';
 import { JsonFolder } from './json-folder.ts';
 import { type FolderOpener, openFolder } from './open-folder.ts';
 import { listOutputFiles } from './output-files.ts';
 import type { EdgeType, Inferred, Issue, JobDetail, JobSummary, PackSummary, WorkflowDoc } from './schemas.ts';
 import type { StudioServices } from './services.ts';
 import { studioPaths } from './studio-paths.ts';
+import { uploadReceiver } from './uploads.ts';
 
 /** Job states after which nothing changes. */
 const FINAL: ReadonlySet<JobStatus> = new Set(['finished', 'failed', 'cancelled']);
@@ -38,8 +40,12 @@ function migrated(doc: unknown, registry: NodeRegistry, name: string): WorkflowD
   return loaded.workflow;
 }
 
-function inferEdges(workflow: Workflow, registry: NodeRegistry): Inferred {
-  const types = inferGraphTypes(workflow, registry);
+function inferEdges(
+  workflow: Workflow,
+  registry: NodeRegistry,
+  probed: Probed = { types: {}, media: {}, issues: [] },
+): Inferred {
+  const types = inferGraphTypes(workflow, registry, undefined, probed.types);
   const edges: EdgeType[] = [];
   for (const [nodeId, node] of Object.entries(workflow.nodes)) {
     const spec = registry.get(node.type, node.typeVersion);
@@ -55,7 +61,13 @@ function inferEdges(workflow: Workflow, registry: NodeRegistry): Inferred {
       });
     }
   }
-  return { outputs: types.outputs, edges, issues: types.issues };
+  return {
+    outputs: types.outputs,
+    edges,
+    issues: [...types.issues, ...probed.issues],
+    notes: types.notes,
+    media: probed.media as Inferred['media'],
+  };
 }
 
 async function listPacks(dir: string): Promise<PackSummary[]> {
@@ -116,6 +128,7 @@ export async function createStudio(opts: {
   const workflows = new JsonFolder(paths.workflows);
   const userPresets = new JsonFolder(paths.presets);
   const catalogue = buildCatalogue(registry);
+  const probeFiles = fileProber(registry);
   const load = (doc: WorkflowDoc) => loadWorkflow(doc, { registry });
   const job = (id: string) => {
     const record = queue.get(id);
@@ -138,9 +151,10 @@ export async function createStudio(opts: {
       const loaded = load(doc);
       return loaded.ok ? validateWorkflow(loaded.workflow, registry) : (loaded.issues satisfies Issue[]);
     },
-    inferTypes(doc) {
+    async inferTypes(doc) {
       const loaded = load(doc);
-      return loaded.ok ? inferEdges(loaded.workflow, registry) : { outputs: {}, edges: [], issues: loaded.issues };
+      if (!loaded.ok) return { outputs: {}, edges: [], issues: loaded.issues, notes: [], media: {} };
+      return inferEdges(loaded.workflow, registry, await probeFiles(loaded.workflow));
     },
     checkLink(doc, from, to) {
       const loaded = load(doc);
@@ -200,6 +214,7 @@ export async function createStudio(opts: {
       subscribe: (listener) => queue.subscribe(listener),
     },
     packs: { list: () => listPacks(paths.packs) },
+    upload: uploadReceiver(paths.inputs),
     outputs: {
       list: async (jobId) => {
         const folder = servedFolder(jobRecord(jobId));

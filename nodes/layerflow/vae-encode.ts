@@ -2,11 +2,13 @@ import { z } from 'zod';
 import type { PortType } from '../../graph-engine/ports.ts';
 import { defineNode, type SpecIssue } from '../../graph-engine/spec.ts';
 import type { Frames } from '../../media/frames.ts';
+import type { Fit } from '../../media/resize.ts';
 import type { ModelPack } from '../../models/pack/read.ts';
 import type { Task } from '../../models/pack/schema.ts';
 import { runSession } from '../../models/session/run.ts';
 import { getSession } from '../../models/session/sessions.ts';
 import { LayerflowError } from './errors.ts';
+import { FitParam, videoNotes } from './fit-notes.ts';
 import { conditionRange, type SequenceLayout, sequenceLayout } from './layout.ts';
 import { fitClip, latentsFromMoments, matteClip, mattePlane, overGrey, planarSequence } from './pixels.ts';
 import { packFile } from './text-encode.ts';
@@ -88,6 +90,7 @@ export async function encodeGivenLayers(
   task: Task,
   chunkFrames = 0,
   signal?: AbortSignal,
+  fit: Fit = 'stretch',
 ): Promise<LatentValue> {
   const layout = sequenceLayout(pack.config, task);
   for (const layer of layout.condition.given) {
@@ -105,7 +108,7 @@ export async function encodeGivenLayers(
   const black = new Float32Array(k * height * width * 3);
   const clips = layout.layers.map((l) => {
     const clip = given.clips[l];
-    return clip ? fitClip(clip, k, width, height, l) : black;
+    return clip ? fitClip(clip, k, width, height, l, fit) : black;
   });
   const data = await encodeSequence(pack, layout, planarSequence(layout, clips), chunkFrames, signal);
   const range = conditionRange(layout);
@@ -186,6 +189,7 @@ export const vaeEncode = defineNode({
       .max(100000)
       .default(0)
       .meta({ widget: 'number', label: 'Chunk frames (0 = one pass)', step: 1 }),
+    fit: FitParam,
   }),
   infer(inputs, params) {
     const vae = inputs.vae;
@@ -196,7 +200,8 @@ export const vaeEncode = defineNode({
       if (typeof vae.height === 'number') latent.height = vae.height / vae.spatialCompression;
     }
     if (vae?.latentChannels !== undefined) latent.channels = vae.latentChannels;
-    return { outputs: { latent }, issues: inputIssues(inputs, params.task) };
+    const notes = videoNotes(inputs.video ?? inputs.layers, vae, params.fit);
+    return { outputs: { latent }, issues: inputIssues(inputs, params.task), notes };
   },
   async run(inputs, params, ctx) {
     const { pack } = handleOf<PackHandle>(inputs.vae, 'vae');
@@ -204,6 +209,7 @@ export const vaeEncode = defineNode({
       ? layersFromVideo(inputs.video as Frames, params.task)
       : (inputs.layers as LayeredVideoValue | undefined);
     if (!given) throw new LayerflowError('missing-input', 'connect a video or layers input', 'video');
-    return { latent: await encodeGivenLayers(pack, given, params.task, params.chunkFrames, ctx.signal) };
+    const { task, chunkFrames, fit } = params;
+    return { latent: await encodeGivenLayers(pack, given, task, chunkFrames, ctx.signal, fit) };
   },
 });

@@ -47,6 +47,9 @@ export const FALLBACK_INPUT = {
   docs: 'Used while no file is chosen (the shipped presets link a Demo Clip here).',
 } as const;
 
+/** A video read from the user's file: its shape is known once probed (spec.probe), its source always. */
+export const FILE_VIDEO = { kind: 'Video', source: 'file' } as const;
+
 /** The issue of a file param left empty with nothing linked to fall back on. */
 export function noFileIssue(path: string, fallback: unknown, message: string): SpecIssue[] {
   return path.trim() === '' && fallback === undefined ? [{ field: 'path', code: 'no-file', message }] : [];

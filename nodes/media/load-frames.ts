@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { defineNode } from '../../graph-engine/spec.ts';
 import { readFrameSequence } from '../../media/frame-sequence.ts';
 import { sliceFrames } from './clip.ts';
-import { FALLBACK_INPUT, fallbackVideo, folderKey, noFileIssue, requireSequenceFolder } from './files.ts';
+import { FALLBACK_INPUT, FILE_VIDEO, fallbackVideo, folderKey, noFileIssue, requireSequenceFolder } from './files.ts';
 import { MediaNodeError } from './node-error.ts';
+import { probeFrameFiles } from './probe-file.ts';
 
 const NO_FOLDER = 'choose a folder or a pattern such as frames/*.png';
 
@@ -23,10 +24,11 @@ export const loadFrames = defineNode({
     maxFrames: z.number().int().min(0).default(0).meta({ label: 'Max frames (0: all)' }),
   }),
   infer: (inputs, params) => ({
-    outputs: { video: params.path.trim() === '' && inputs.fallback ? inputs.fallback : { kind: 'Video' } },
+    outputs: { video: params.path.trim() === '' && inputs.fallback ? inputs.fallback : FILE_VIDEO },
     issues: noFileIssue(params.path, inputs.fallback, NO_FOLDER),
   }),
   externalKey: (params) => (params.path.trim() === '' ? Promise.resolve('fallback') : folderKey(params.path)),
+  probe: probeFrameFiles,
   async run(inputs, params, ctx) {
     if (params.path.trim() === '') return { video: fallbackVideo(inputs.fallback, NO_FOLDER) };
     await requireSequenceFolder(params.path, 'path');

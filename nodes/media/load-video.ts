@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { defineNode } from '../../graph-engine/spec.ts';
 import { readVideo } from '../../media/read-video.ts';
 import { sliceFrames } from './clip.ts';
-import { FALLBACK_INPUT, fallbackVideo, fileKey, noFileIssue, requireFile } from './files.ts';
+import { FALLBACK_INPUT, FILE_VIDEO, fallbackVideo, fileKey, noFileIssue, requireFile } from './files.ts';
 import { MediaNodeError } from './node-error.ts';
+import { probeVideoFile } from './probe-file.ts';
 
 const IMAGE = /^\.(png|jpe?g)$/i;
 
@@ -28,12 +29,13 @@ export const loadVideo = defineNode({
     fps: z.number().min(0).max(1000).default(0).meta({ label: 'FPS (0: from the file)' }),
   }),
   infer: (inputs, params) => ({
-    outputs: { video: params.path.trim() === '' && inputs.fallback ? inputs.fallback : { kind: 'Video' } },
+    outputs: { video: params.path.trim() === '' && inputs.fallback ? inputs.fallback : FILE_VIDEO },
     issues: IMAGE.test(extname(params.path))
       ? [{ field: 'path', code: 'image-file', message: 'this is an image; use Load Frames for images and sequences' }]
       : noFileIssue(params.path, inputs.fallback, 'choose a video file'),
   }),
   externalKey: (params) => (params.path.trim() === '' ? Promise.resolve('fallback') : fileKey(params.path)),
+  probe: probeVideoFile,
   async run(inputs, params, ctx) {
     if (params.path.trim() === '') return { video: fallbackVideo(inputs.fallback, 'choose a video file') };
     await requireFile(params.path, 'path', 'video file');

@@ -1,6 +1,6 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useMemo } from 'react';
-import type { Issue, NodeInfo, PortType } from '../../api/schemas.ts';
+import type { Issue, MediaFacts, NodeInfo, Note, PortType } from '../../api/schemas.ts';
 import { setParam } from '../model/graph-doc.ts';
 import { paramFields } from '../model/param-fields.ts';
 import type { NodeRun } from '../run/run-state.ts';
@@ -18,6 +18,10 @@ export interface FlowNodeData extends Record<string, unknown> {
   packs: string[];
   /** Shapes of the node's outputs as inferred, shown next to each output socket. */
   outputTexts: Record<string, string>;
+  /** What the node says about its inputs and params (resizes, caveats). */
+  notes: Note[];
+  /** What a file node's file holds: thumbnail, frames, size, fps. */
+  media?: MediaFacts;
 }
 
 export type FlowNodeType = Node<FlowNodeData, 'lf'>;
@@ -38,6 +42,21 @@ function RunBadge({ run }: { run: NodeRun }) {
       <div className="bar" style={{ width: `${run.state === 'failed' ? 100 : Math.round(run.fraction * 100)}%` }} />
       <span className="label">{label}</span>
     </div>
+  );
+}
+
+/** "48 frames · 1920×1080 · 24 fps · RGBA". */
+export function mediaText(m: MediaFacts): string {
+  const fps = Math.round(m.fps * 100) / 100;
+  return `${m.frames} frames · ${m.width}×${m.height} · ${fps} fps${m.alpha ? ' · RGBA' : ''}`;
+}
+
+function MediaSummary({ media }: { media: MediaFacts }) {
+  return (
+    <figure className="media-facts" data-media>
+      {media.thumbnail && <img src={media.thumbnail} alt="first frame" />}
+      <figcaption>{mediaText(media)}</figcaption>
+    </figure>
   );
 }
 
@@ -110,11 +129,22 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
               value={data.params[f.name]}
               error={byField.get(f.name)}
               packs={data.packs}
+              owner={info?.title ?? data.type}
+              scope={nodeId}
+              notes={data.notes.filter((n) => n.field === f.name)}
               onChange={(v) => editDoc((d) => setParam(d, nodeId, f.name, v))}
             />
           ))}
         </div>
       )}
+      {data.media && <MediaSummary media={data.media} />}
+      {data.notes
+        .filter((n) => !fields.some((f) => f.name === n.field))
+        .map((n) => (
+          <div key={n.message} className={`node-note note-${n.level}`} data-note={n.level}>
+            {n.message}
+          </div>
+        ))}
       {!info && <div className="node-error">unknown node type “{data.type}”</div>}
       {nodeLevel.map((i) => (
         <div key={`${i.code}:${i.field ?? ''}:${i.message}`} className="node-error" data-code={i.code}>

@@ -39,6 +39,8 @@ export function flowNodes(x: ElementInputs): Node[] {
       colors,
       packs: x.packs,
       outputTexts,
+      notes: (x.inferred?.notes ?? []).filter((note) => note.nodeId === id),
+      media: x.inferred?.media?.[id],
     };
     return {
       id,
