@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ValueCache } from './cache.ts';
 import type { EngineEvent } from './events.ts';
-import { ancestors, defaultTargets, linksOf, topologicalOrder } from './graph.ts';
+import { ancestors, defaultTargets, hasNode, linksOf, topologicalOrder } from './graph.ts';
+import { activeGraph } from './modes.ts';
 import type { Emit } from './node-context.ts';
 import type { NodeRegistry } from './registry.ts';
 import { invalidWorkflow, nodeFailure, type RunError } from './run-error.ts';
@@ -47,10 +48,17 @@ export interface RunResult {
  * first (a failed result with the issues, nothing run), checks the signal between nodes, and never
  * throws for a node's failure: the result names the node, its inputs' shapes and the cause.
  */
-export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts: ExecuteOptions): Promise<RunResult> {
+export async function executeWorkflow(
+  original: Workflow,
+  registry: NodeRegistry,
+  opts: ExecuteOptions,
+): Promise<RunResult> {
   const emit = emitter(opts.jobId ?? randomUUID(), opts.onEvent);
-  const targets = opts.targets ?? defaultTargets(wf, registry);
-  const issues = validateWorkflow(wf, registry, { targets });
+  // Bypassed and muted nodes do not run; targets among them (or needing a muted node) are dropped.
+  const wf = activeGraph(original, registry).workflow;
+  const asked = opts.targets ?? defaultTargets(wf, registry);
+  const issues = validateWorkflow(original, registry, { targets: asked });
+  const targets = asked.filter((id) => hasNode(wf, id));
   if (issues.length > 0) {
     const error = invalidWorkflow(issues);
     emit({ type: 'job-failed', code: error.code, message: error.message, nodeId: error.nodeId });
@@ -63,7 +71,7 @@ export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts
     cache: opts.cache,
     signal: opts.signal ?? new AbortController().signal,
     outDir: opts.outDir,
-    workflowJson: embeddedJson(workflow, opts.title),
+    workflowJson: embeddedJson(original, opts.title),
     emit,
     keys: new Map(),
     values: new Map(),

@@ -1,4 +1,5 @@
 import { ancestors, hasNode, topologicalOrder } from './graph.ts';
+import { activeGraph } from './modes.ts';
 import type { PortType } from './ports.ts';
 import type { NodeRegistry } from './registry.ts';
 import type { NodeSpec, SpecNote } from './spec.ts';
@@ -24,11 +25,14 @@ export interface GraphNote extends SpecNote {
  * external nodes' files were found to hold (spec.probe), which refines those nodes' outputs.
  */
 export function inferGraphTypes(
-  wf: Workflow,
+  original: Workflow,
   registry: NodeRegistry,
   only?: readonly string[],
   probed: Record<string, Record<string, PortType>> = {},
 ): GraphTypes {
+  // Types flow through the graph that runs; left-out nodes get their pass-through or declared types.
+  const active = activeGraph(original, registry);
+  const wf = active.workflow;
   const scope = only ? ancestors(wf, only) : new Set(Object.keys(wf.nodes));
   const { order, rest } = topologicalOrder(wf, scope);
   const types: GraphTypes = { outputs: {}, issues: [], notes: [] };
@@ -39,6 +43,18 @@ export function inferGraphTypes(
     if (!spec) continue;
     const inferred = inferNode(wf, id, spec, registry, types);
     types.outputs[id] = Object.hasOwn(probed, id) ? { ...inferred, ...probed[id] } : inferred;
+  }
+  for (const id of Object.keys(active.skipped)) {
+    const node = original.nodes[id];
+    const spec = registry.get(node.type, node.typeVersion);
+    if (!spec) continue;
+    const passed = active.passThrough[id] ?? {};
+    types.outputs[id] = Object.fromEntries(
+      Object.entries(spec.outputs).map(([name, port]) => {
+        const from = passed[name];
+        return [name, (from && types.outputs[from.node]?.[from.output]) ?? port.type];
+      }),
+    );
   }
   return types;
 }

@@ -17,6 +17,7 @@ export const ValidationCodeSchema = z.enum([
   'infer-failed',
   'unknown-target',
   'bad-form',
+  'bypass-impossible',
 ]);
 export type ValidationCode = z.infer<typeof ValidationCodeSchema>;
 
