@@ -1,5 +1,5 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultDataDir, installedPacksDir } from '../models/pack/installed.ts';
 
 /** Where the studio keeps its files under the data folder (the job queue writes outputs under jobs/). */
 export function studioPaths(dataDir: string) {
@@ -8,13 +8,10 @@ export function studioPaths(dataDir: string) {
     presets: join(dataDir, 'presets'),
     jobs: join(dataDir, 'jobs'),
     outputs: join(dataDir, 'jobs', 'outputs'),
-    packs: join(dataDir, 'packs'),
+    packs: installedPacksDir(dataDir),
     /** Files the user picked in the browser, uploaded for the file nodes to read. */
     inputs: join(dataDir, 'inputs'),
   };
 }
 
-/** The studio's data folder when none is given: $LAYERFLOW_DATA, else ~/.layerflow. */
-export function defaultDataDir(): string {
-  return process.env.LAYERFLOW_DATA ?? join(homedir(), '.layerflow');
-}
+export { defaultDataDir };

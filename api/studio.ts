@@ -9,6 +9,7 @@ import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { createRegistry } from '../nodes/index.ts';
+import { keepSpareEncoders } from '../nodes/media/index.ts';
 import { findPreset, PresetNotFoundError, presetLibrary } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
 import { StudioError } from './errors.ts';
@@ -123,6 +124,8 @@ export async function createStudio(opts: {
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
   const registry = opts.registry ?? createRegistry();
+  // the editor re-runs graphs after small changes: a waiting encoder per kind saves loading ffmpeg each time
+  keepSpareEncoders(4);
   const queue = await JobQueue.open({ dir: paths.jobs, registry });
   const settled = outcomeTracker(queue);
   const workflows = new JsonFolder(paths.workflows);

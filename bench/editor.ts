@@ -6,6 +6,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import type { WorkflowDoc } from '../api/schemas.ts';
 import type { StudioServices } from '../api/services.ts';
 import { createStudio } from '../api/studio.ts';
+import { HEADLESS_ARGS, headlessBrowser } from '../cli/headless-browser.ts';
 import { ensureRenderer, RENDERER_DIR } from '../server/renderer-build.ts';
 import { startServer } from '../server/server.ts';
 import { type Figure, figure } from './figure.ts';
@@ -197,9 +198,9 @@ export async function editorFigures(reps: number): Promise<Figure[]> {
   await ensureRenderer();
   const docs = { small: gridWorkflow(SIZES.small), large: gridWorkflow(SIZES.large) };
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: (await headlessBrowser()).path,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    args: HEADLESS_ARGS,
   });
   const s = await withStudio(async (url, services) => {
     for (const [key, doc] of Object.entries(docs)) await services.workflows.save(`bench-${key}`, doc);

@@ -3,12 +3,13 @@
  * the same run on this machine, as the median of several repetitions with its spread. The table and
  * notes go to stdout; with --json one JSON object with every figure is the last line of stdout.
  */
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { compositorFigure } from './compositor.ts';
 import { ditRooflineFigure } from './dit-roofline.ts';
 import { editorFigures } from './editor.ts';
-import { FIGURES, type Figure, type FigureId, failedFigure } from './figure.ts';
+import { FIGURES, type Figure, type FigureId, failedFigure, loadNow, withLoad } from './figure.ts';
+import { importScaleFigure } from './import-scale.ts';
 import { pipelineFigures } from './pipeline-figures.ts';
 import { formatTable } from './table.ts';
 
@@ -23,10 +24,11 @@ interface Bench {
 
 /** In run order; the whole default run stays within about five minutes on two cores. */
 const BENCHES: Bench[] = [
-  { ids: ['engine-overhead', 'cached-rerun', 'memory'], reps: 5, run: pipelineFigures },
-  { ids: ['compositor'], reps: 7, run: async (reps) => [await compositorFigure(reps)] },
+  { ids: ['engine-overhead', 'engine-overhead-nosave', 'cached-rerun', 'memory'], reps: 5, run: pipelineFigures },
+  { ids: ['compositor', 'compositor-float'], reps: 7, run: compositorFigure },
   { ids: ['dit-roofline'], reps: 7, run: async (reps) => [await ditRooflineFigure(reps)] },
   { ids: ['editor-open', 'editor-pan'], reps: 3, run: editorFigures },
+  { ids: ['import-scale'], reps: 1, run: async (reps) => [await importScaleFigure(reps)] },
 ];
 
 function machine() {
@@ -38,7 +40,7 @@ function machine() {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     /** 1-minute load average when the figures were done: other work on the machine skews every figure. */
-    loadAverage: Number(loadavg()[0].toFixed(2)),
+    loadAverage: loadNow(),
   };
 }
 
@@ -60,9 +62,10 @@ async function main(): Promise<number> {
   for (const bench of BENCHES) {
     if (!bench.ids.some(wanted)) continue;
     const t0 = Date.now();
-    process.stderr.write(`bench: ${bench.ids.join(', ')} …\n`);
+    const load = loadNow();
+    process.stderr.write(`bench: ${bench.ids.join(', ')} … (load average ${load})\n`);
     try {
-      const got = await bench.run(reps ?? bench.reps, wanted);
+      const got = withLoad(await bench.run(reps ?? bench.reps, wanted), load);
       figures.push(...got.filter((f) => wanted(f.id)));
     } catch (err) {
       process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);

@@ -19,9 +19,15 @@ function pad(rows: string[][]): string[] {
   );
 }
 
-/** The figures as a table (median, min–max, IQR, target, verdict), then each figure's details and notes. */
+/** "0.4→1.2" and " (loaded)" when other work competed for the machine. */
+function loadText(f: Figure): string {
+  if (!f.load) return '—';
+  return `${f.load.start}→${f.load.end}${f.load.loaded ? ' loaded' : ''}`;
+}
+
+/** The figures as a table (median, min–max, IQR, n, target, verdict, load), then each figure's details and notes. */
 export function formatTable(figures: Figure[]): string {
-  const head = ['#', 'figure', 'median', 'min–max', 'IQR', 'n', 'target', 'status'];
+  const head = ['#', 'figure', 'median', 'min–max', 'IQR', 'n', 'target', 'status', 'load avg'];
   const rows = figures.map((f, i) => [
     String(i + 1),
     f.title,
@@ -31,6 +37,7 @@ export function formatTable(figures: Figure[]): string {
     String(f.value.n),
     f.target ? `≤ ${f.target.max}` : '—',
     verdict(f),
+    loadText(f),
   ]);
   const lines = pad([head, ...rows]);
   lines.splice(1, 0, '-'.repeat(Math.max(...lines.map((l) => [...l].length))));
@@ -39,6 +46,11 @@ export function formatTable(figures: Figure[]): string {
     return [
       `${i + 1}. ${f.title} [${f.id}]: ${f.ratio}`,
       ...(f.caveat ? [`   ! ${f.caveat}`] : []),
+      ...(f.load?.loaded
+        ? [
+            `   ! measured on a loaded machine: 1-minute load average ${f.load.start} at start, ${f.load.end} at end on ${f.load.cores} cores`,
+          ]
+        : []),
       ...(details.length ? [`   ${details.join('  ')}`] : []),
       ...f.notes.map((n) => `   - ${n}`),
     ].join('\n');

@@ -19,6 +19,15 @@ Usage:
   layerflow serve [--port N] [--data DIR] [--open]
                                    the editor and its API on 127.0.0.1 (HTTP + WebSocket, per-launch
                                    token in the printed URL); --open opens it in the browser
+  layerflow doctor [--json]        what this machine runs with: Node, which ffmpeg and ffprobe (and
+                                   whether they write and read back VP9 with alpha, H.264, ProRes 4444,
+                                   GIF), onnxruntime-node and its providers, the tests' browser; exit 1
+                                   when something the demo needs is missing
+  layerflow pack import <path…> [--out DIR] [--name P] [--dtype float16|float32] [--config F] [--force]
+                                   import the released LayerFlow checkpoints with CogVideoX's VAE and T5
+                                   (layerflow pack import --help); one pack per variant
+  layerflow pack list [--json]     installed packs (~/.layerflow/packs, or $LAYERFLOW_DATA/packs) and built-in ones
+  layerflow pack verify <pack>     re-hash every file of a pack (a name or a folder)
   layerflow <command> --help       help for one command
   layerflow --help | --version
 
@@ -29,8 +38,8 @@ Options for run, validate and nodes:
       --node-pack <module>       also load the nodes a module exports as \`nodes\` (repeatable)
 
 Exit codes:
-  0    ok (workflow valid, run finished)
-  1    workflow invalid, or the run failed
+  0    ok (workflow valid, run finished, doctor found everything the demo needs)
+  1    workflow invalid, the run failed, or doctor found something missing
   2    usage error (unknown command or option, missing file, unknown node or param in --set)
   130  cancelled (Ctrl-C once cancels the run cleanly; a second Ctrl-C exits at once)
 `;
@@ -94,6 +103,15 @@ ${DATA}`,
   schema: `Usage: layerflow schema
 
 Prints the workflow file format as JSON Schema, for editors and other tools.
+`,
+  doctor: `Usage: layerflow doctor [--json]
+
+Says what this machine runs with: Node, where ffmpeg and ffprobe come from and whether they write and
+read back VP9 with alpha, H.264, ProRes 4444 and GIF, onnxruntime-node and its execution providers, and
+the tests' browser. Exit 1 when something the demo needs is missing.
+
+Options:
+  --json                     the findings as JSON
 `,
   serve: `Usage: layerflow serve [--port N] [--data DIR] [--open]
 

@@ -13,6 +13,8 @@ const commands: Record<string, () => Promise<Command>> = {
   presets: async () => (await import('./presets.ts')).presetsCommand,
   schema: async () => (await import('./schema.ts')).schemaCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
+  pack: async () => (await import('./pack.ts')).packCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
 };
 
 /** Runs one `layerflow` command line and returns the exit code. */
@@ -32,8 +34,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) return fail(`unknown command "${name}"`, EXIT.usage);
-  // `run <preset> --help` lists the preset's fields, so run reads its own; the rest print their text.
-  if (name !== 'run' && (args.includes('--help') || args.includes('-h'))) {
+  // `run <preset> --help` lists the preset's fields and pack has subcommands, so those read their own.
+  if (name !== 'run' && Object.hasOwn(COMMAND_HELP, name) && (args.includes('--help') || args.includes('-h'))) {
     process.stdout.write(COMMAND_HELP[name]);
     return EXIT.ok;
   }

@@ -15,13 +15,19 @@ const root = join(import.meta.dirname, '..');
 
 /** The Electron binary's path, or the reason it cannot be used. */
 function findElectron(): { path: string } | { missing: string } {
+  const require = createRequire(import.meta.url);
   try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    if (typeof path === 'string' && existsSync(path)) return { path };
-    return { missing: 'the electron package is installed but its binary was not downloaded' };
+    require.resolve('electron');
   } catch {
-    return { missing: 'the electron package is not installed (it is optional, and its install downloads a binary)' };
+    return { missing: 'the electron package is not installed (it is an optional dependency)' };
   }
+  try {
+    const path = require('electron') as unknown; // throws when its binary was never downloaded
+    if (typeof path === 'string' && existsSync(path)) return { path };
+  } catch {}
+  return {
+    missing: 'the electron package is installed but its binary was not downloaded (.npmrc turns install scripts off)',
+  };
 }
 
 /** Bundles the main, preload and engine-process scripts (TypeScript) to files Electron can load. */
@@ -53,8 +59,8 @@ async function buildShell(): Promise<string> {
 async function browserMode(reason: string): Promise<void> {
   process.stderr.write(
     `Electron is not available: ${reason}.\n` +
-      'To get the desktop app, install it with network access:  npm install electron\n' +
-      '(behind a mirror: ELECTRON_MIRROR=<url> npm install electron)\n' +
+      'To get the desktop app, download its binary with network access:  node node_modules/electron/install.js\n' +
+      '(npm install electron first if the package is missing; behind a mirror, set ELECTRON_MIRROR=<url>)\n' +
       'Opening browser mode instead.\n',
   );
   await ensureRenderer();

@@ -6,7 +6,16 @@ import { activeGraph } from './modes.ts';
 import type { Emit } from './node-context.ts';
 import type { NodeRegistry } from './registry.ts';
 import { invalidWorkflow, nodeFailure, type RunError } from './run-error.ts';
-import { gatherInputs, type JobState, type NodeRun, runNode } from './run-node.ts';
+import {
+  disposePrepared,
+  gatherInputs,
+  type JobState,
+  type NodeRun,
+  planNodes,
+  prepareNodes,
+  runNode,
+  specOf,
+} from './run-node.ts';
 import { resolveSeeds } from './seeds.ts';
 import type { NodeSpec } from './spec.ts';
 import { validateWorkflow } from './validate.ts';
@@ -44,9 +53,11 @@ export interface RunResult {
 }
 
 /**
- * Runs what the targets need, upstream first and one node at a time, reusing cached results. Validates
- * first (a failed result with the issues, nothing run), checks the signal between nodes, and never
- * throws for a node's failure: the result names the node, its inputs' shapes and the cause.
+ * Runs what the targets need, each node as soon as the nodes it reads have finished (so independent
+ * branches and sinks run at the same time), reusing cached results. Validates first (a failed result with
+ * the issues, nothing run), starts no node once the job is cancelled or a node failed, and never throws
+ * for a node's failure: the result names the node, its inputs' shapes and the cause. It returns only
+ * when every node it started has settled.
  */
 export async function executeWorkflow(
   original: Workflow,
@@ -64,36 +75,33 @@ export async function executeWorkflow(
     emit({ type: 'job-failed', code: error.code, message: error.message, nodeId: error.nodeId });
     return { status: 'failed', outputs: {}, nodes: {}, error, facts: {}, issues };
   }
-  const { workflow, seeds } = resolveSeeds(wf, registry);
+  // Seeds resolved on the whole graph, so the workflow embedded in outputs keeps its modes and reruns alike.
+  const { workflow: seeded, seeds: allSeeds } = resolveSeeds(original, registry);
+  const workflow = activeGraph(seeded, registry).workflow;
+  const seeds = Object.fromEntries(Object.entries(allSeeds).filter(([id]) => hasNode(workflow, id)));
+  // Aborted by the caller's signal, or by the first failure so that the nodes running beside it stop.
+  const stop = new AbortController();
   const state: JobState = {
     wf: workflow,
     registry,
     cache: opts.cache,
-    signal: opts.signal ?? new AbortController().signal,
+    signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal,
     outDir: opts.outDir,
-    workflowJson: embeddedJson(original, opts.title),
+    workflowJson: embeddedJson(seeded, opts.title),
     emit,
     keys: new Map(),
     values: new Map(),
     nodes: {},
     facts: Object.fromEntries(Object.entries(seeds).map(([id, seed]) => [id, { seed }])),
+    plans: new Map(),
+    prepared: new Map(),
   };
   emit({ type: 'job-started', targets });
   const started = performance.now();
   const { order } = topologicalOrder(workflow, ancestors(workflow, targets));
-  const readers = countReaders(workflow, order, targets);
-  for (const id of order) {
-    if (state.signal.aborted) return cancelled(state);
-    const node = workflow.nodes[id];
-    const spec = registry.get(node.type, node.typeVersion) as NodeSpec;
-    try {
-      await runNode(state, id, spec);
-    } catch (cause) {
-      if (state.signal.aborted) return cancelled(state, id);
-      return failed(state, nodeFailure(state, id, spec, gatherInputs(state, id), cause));
-    }
-    release(state, id, readers);
-  }
+  const outcome = await planAndRun(state, order, countReaders(workflow, order, targets), stop);
+  if (outcome.failure) return failed(state, outcome.failure);
+  if (opts.signal?.aborted) return cancelled(state, outcome.cancelledAt);
   emit({ type: 'job-finished', ms: performance.now() - started });
   const outputs = Object.fromEntries(targets.map((id) => [id, { ...state.values.get(id) }]));
   return { status: 'finished', outputs, nodes: state.nodes, facts: keepFacts(state) };
@@ -103,6 +111,68 @@ export async function executeWorkflow(
 function embeddedJson(wf: Workflow, title: string | undefined): string {
   const meta = wf.meta?.title || !title ? wf.meta : { ...wf.meta, title };
   return JSON.stringify(meta ? { ...wf, meta } : wf);
+}
+
+/** Plans every node's key, starts what the nodes that will run prepare, runs them, disposes of the rest. */
+async function planAndRun(
+  state: JobState,
+  order: string[],
+  readers: Map<string, number>,
+  stop: AbortController,
+): Promise<{ failure?: RunError; cancelledAt?: string }> {
+  try {
+    await planNodes(state, order);
+  } catch (cause) {
+    // a param or external key that cannot be read fails the node it belongs to, before anything runs
+    const id = order.find((n) => !state.plans.has(n)) as string;
+    return { failure: nodeFailure(state, id, specOf(state, id), {}, cause) };
+  }
+  prepareNodes(state, order);
+  try {
+    return await runAll(state, order, readers, stop);
+  } finally {
+    await disposePrepared(state);
+  }
+}
+
+/** Thrown to a node's readers when it did not finish, so they never start. */
+const NOT_RUN = Symbol('not run');
+
+/** Starts each node of `order` once the nodes it reads have finished; resolves when all have settled. */
+async function runAll(
+  state: JobState,
+  order: string[],
+  readers: Map<string, number>,
+  stop: AbortController,
+): Promise<{ failure?: RunError; cancelledAt?: string }> {
+  const outcome: { failure?: RunError; cancelledAt?: string } = {};
+  const runOne = async (id: string): Promise<void> => {
+    if (state.signal.aborted) throw NOT_RUN;
+    const spec = specOf(state, id);
+    try {
+      await runNode(state, id, spec);
+    } catch (cause) {
+      // stopped by another node's failure: that one is the job's error
+      if (outcome.failure) throw NOT_RUN;
+      if (state.signal.aborted) outcome.cancelledAt ??= id;
+      else {
+        outcome.failure = nodeFailure(state, id, spec, gatherInputs(state, id), cause);
+        stop.abort();
+      }
+      throw NOT_RUN;
+    }
+    release(state, id, readers);
+  };
+  const done = new Map<string, Promise<void>>();
+  for (const id of order) {
+    const upstream = [...new Set(linksOf(state.wf, id).map(([, link]) => link.node))];
+    done.set(
+      id,
+      Promise.all(upstream.map((from) => done.get(from))).then(() => runOne(id)),
+    );
+  }
+  await Promise.allSettled(done.values());
+  return outcome;
 }
 
 function emitter(jobId: string, onEvent: ExecuteOptions['onEvent']): Emit {

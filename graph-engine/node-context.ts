@@ -1,5 +1,5 @@
 import type { EngineEvent } from './events.ts';
-import type { RunContext } from './spec.ts';
+import type { Prepared, RunContext } from './spec.ts';
 
 /** Sends an event of this job; the emitter adds jobId and time. */
 export type Emit = (event: DistributiveOmit<EngineEvent, 'jobId' | 'time'>) => void;
@@ -14,6 +14,7 @@ export function nodeContext(
     emit: Emit;
     report: (facts: Record<string, unknown>) => void;
     workflowJson: string;
+    prepared?: Prepared;
   },
 ): RunContext {
   const { emit } = opts;
@@ -41,5 +42,6 @@ export function nodeContext(
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     report: opts.report,
     workflowJson: opts.workflowJson,
+    ...(opts.prepared ? { prepared: opts.prepared } : {}),
   };
 }

@@ -6,7 +6,7 @@ import { type Emit, nodeContext } from './node-context.ts';
 import type { NodeRegistry } from './registry.ts';
 import { relocate, restoreFiles, snapshot, writtenFiles } from './run-files.ts';
 import { SEED_PARAM } from './seeds.ts';
-import type { NodeSpec } from './spec.ts';
+import type { NodeSpec, Prepared } from './spec.ts';
 import type { Workflow } from './workflow.ts';
 
 /** How one node's turn went, as the run result records it. */
@@ -33,6 +33,17 @@ export interface JobState {
   values: Map<string, Readonly<Record<string, unknown>>>;
   nodes: Record<string, NodeRun>;
   facts: Record<string, Record<string, unknown>>;
+  /** Each node's parsed params and cache key, worked out before any node runs (planNodes). */
+  plans: Map<string, NodePlan>;
+  /** What nodes' `prepare` returned, until the job ends. */
+  prepared: Map<string, Prepared>;
+}
+
+/** A node's parsed params and cache key (undefined: it always runs). */
+export interface NodePlan {
+  params: Record<string, unknown>;
+  ingredients: KeyIngredients;
+  key?: string;
 }
 
 /** A node returned without one of its declared outputs. */
@@ -54,28 +65,61 @@ export function gatherInputs(state: JobState, id: string): Record<string, unknow
   );
 }
 
-/** Runs one node, or takes its outputs from the cache when nothing it depends on has changed. */
+/**
+ * Works out the params and cache key of each node of `order` (upstream first) before any runs, so the
+ * job knows which nodes the cache will answer; keys depend on params and upstream keys, not on values.
+ */
+export async function planNodes(state: JobState, order: string[]): Promise<void> {
+  for (const id of order) {
+    const spec = specOf(state, id);
+    const params = spec.params.parse(state.wf.nodes[id].params) as Record<string, unknown>;
+    const ingredients = await keyIngredients(state, id, spec, params);
+    const key = cacheable(spec) ? cacheKey(ingredients) : undefined;
+    // A node that always runs gives its readers a fresh key, so they never reuse a stale result.
+    state.keys.set(id, key ?? randomUUID());
+    state.plans.set(id, { params, ingredients, key });
+  }
+}
+
+/** Calls `prepare` of the planned nodes that have one and that the cache will not answer. */
+export function prepareNodes(state: JobState, order: string[]): void {
+  for (const id of order) {
+    const spec = specOf(state, id);
+    const plan = state.plans.get(id) as NodePlan;
+    if (!spec.prepare || (plan.key !== undefined && state.cache?.has(plan.key))) continue;
+    const prepared = spec.prepare(plan.params, contextFor(state, id));
+    if (prepared) state.prepared.set(id, prepared);
+  }
+}
+
+/** Disposes of everything prepared for the job (what a node used up, it has already let go of). */
+export async function disposePrepared(state: JobState): Promise<void> {
+  await Promise.allSettled([...state.prepared.values()].map((p) => p.dispose()));
+  state.prepared.clear();
+}
+
+export function specOf(state: JobState, id: string): NodeSpec {
+  const node = state.wf.nodes[id];
+  return state.registry.get(node.type, node.typeVersion) as NodeSpec;
+}
+
+function contextFor(state: JobState, id: string) {
+  const report = (facts: Record<string, unknown>) => {
+    state.facts[id] = { ...state.facts[id], ...facts };
+  };
+  const { signal, outDir, emit, workflowJson } = state;
+  return nodeContext(id, { signal, outDir, emit, report, workflowJson, prepared: state.prepared.get(id) });
+}
+
+/** Runs one planned node, or takes its outputs from the cache when nothing it depends on has changed. */
 export async function runNode(state: JobState, id: string, spec: NodeSpec): Promise<void> {
-  const params = spec.params.parse(state.wf.nodes[id].params) as Record<string, unknown>;
-  const ingredients = await keyIngredients(state, id, spec, params);
-  const key = cacheable(spec) ? cacheKey(ingredients) : undefined;
-  // A node that always runs gives its readers a fresh key, so they never reuse a stale result.
-  state.keys.set(id, key ?? randomUUID());
+  const { params, ingredients, key } = state.plans.get(id) as NodePlan;
   const hit = key === undefined ? undefined : state.cache?.get(key);
   if (key !== undefined && hit && (await takeCached(state, id, key, hit, ingredients))) return;
   const reason = hit ? 'its earlier files are gone' : whyRun(state, id, spec, ingredients);
   state.emit({ type: 'node-started', nodeId: id, nodeType: spec.type, reason });
   const started = performance.now();
-  const report = (facts: Record<string, unknown>) => {
-    state.facts[id] = { ...state.facts[id], ...facts };
-  };
-  const ctx = nodeContext(id, {
-    signal: state.signal,
-    outDir: state.outDir,
-    emit: state.emit,
-    report,
-    workflowJson: state.workflowJson,
-  });
+  const ctx = contextFor(state, id);
   const tracksFiles = spec.purity === 'sink' && key !== undefined && state.cache !== undefined;
   const before = tracksFiles ? await snapshot(state.outDir) : undefined;
   let returned: Record<string, unknown>;

@@ -77,6 +77,14 @@ export interface RunContext {
    * files they write so that opening such a file brings back the graph that made it.
    */
   workflowJson: string;
+  /** What the node's `prepare` returned at the start of the job, if it has one. */
+  prepared?: Prepared;
+}
+
+/** Set-up a node started early (e.g. an encoder process); the engine disposes of it when the job ends. */
+export interface Prepared {
+  /** Releases what `run` did not use up (called once, whether or not the node ran). */
+  dispose(): Promise<void>;
 }
 
 export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
@@ -99,6 +107,18 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
    * with unchanged inputs and params gets those files linked into its own folder instead of running.
    */
   writesRunFiles?: boolean;
+  /**
+   * Called when the job starts for a node that will run (not a cache hit), with its params only: starts
+   * slow set-up that does not need the inputs (a sink's encoder process), so that it overlaps the nodes
+   * upstream. The result reaches `run` as ctx.prepared.
+   */
+  prepare?(params: z.infer<P>, ctx: RunContext): Prepared | undefined;
+  /**
+   * What the node needs from this machine to run with these params (e.g. ffmpeg for a video format),
+   * checked by validation before any node runs so a missing tool fails the job at once, not after
+   * minutes of sampling. Must be cheap: it runs on every validation.
+   */
+  checkEnvironment?(params: z.infer<P>): SpecIssue[];
   /** For external nodes: a string that changes when what the node reads changes (file hash, mtime). */
   externalKey?(params: z.infer<P>): Promise<string>;
   /**

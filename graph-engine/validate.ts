@@ -13,8 +13,9 @@ export interface ValidateOptions {
 
 /**
  * Every problem that would stop the workflow (or the targets' part of it) from running, addressed to
- * node and field: unknown types, bad params, unconnected or dangling inputs, type mismatches, cycles
- * and the specs' constraints. Shared by editor, CLI and server; never throws on a loaded workflow.
+ * node and field: unknown types, bad params, unconnected or dangling inputs, type mismatches, cycles,
+ * the specs' constraints and what nodes need from this machine (e.g. ffmpeg). Shared by editor, CLI and
+ * server; never throws on a loaded workflow.
  */
 export function validateWorkflow(
   original: Workflow,
@@ -41,7 +42,13 @@ export function validateWorkflow(
 function checkNode(wf: Workflow, id: string, registry: NodeRegistry, types: GraphTypes): ValidationError[] {
   const { type, typeVersion } = wf.nodes[id];
   const spec = registry.get(type, typeVersion);
-  if (spec) return [...checkParams(wf, id, spec), ...checkInputs(wf, id, spec, registry, types)];
+  if (spec) {
+    return [
+      ...checkParams(wf, id, spec),
+      ...checkInputs(wf, id, spec, registry, types),
+      ...checkEnvironment(wf, id, spec),
+    ];
+  }
   const versions = registry.versions(type);
   if (versions.length === 0) {
     return [err(id, undefined, 'unknown-type', `unknown node type "${type}" (is its node pack installed?)`)];
@@ -66,6 +73,14 @@ function checkParams(wf: Workflow, id: string, spec: NodeSpec): ValidationError[
     errors.push(err(id, name, missing ? 'missing-param' : 'bad-param', message));
   }
   return errors;
+}
+
+/** The node's own check of what it needs from this machine, once its params are valid. */
+function checkEnvironment(wf: Workflow, id: string, spec: NodeSpec): ValidationError[] {
+  if (!spec.checkEnvironment) return [];
+  const parsed = spec.params.safeParse(wf.nodes[id].params);
+  if (!parsed.success) return []; // reported by checkParams
+  return spec.checkEnvironment(parsed.data).map((i) => err(id, i.field, 'missing-tool', i.message));
 }
 
 function checkInputs(

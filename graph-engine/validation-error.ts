@@ -18,6 +18,8 @@ export const ValidationCodeSchema = z.enum([
   'unknown-target',
   'bad-form',
   'bypass-impossible',
+  /** Something the node needs from this machine (e.g. ffmpeg) is not there. */
+  'missing-tool',
 ]);
 export type ValidationCode = z.infer<typeof ValidationCodeSchema>;
 

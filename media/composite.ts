@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { type AlphaSource, overSpanF32 } from './composite-simd.ts';
 import { MediaError } from './errors.ts';
-import { checkFrames, emptyFrames, type Frames } from './frames.ts';
+import { checkFrames, emptyFrames, type Frames, type FramesShape } from './frames.ts';
 
 const unit = z.number().min(0).max(1);
 
@@ -15,6 +16,7 @@ export const CompositeParams = z.object({
   color: z.union([z.tuple([unit, unit, unit]), z.tuple([unit, unit, unit, unit])]).optional(),
 });
 export type CompositeParams = z.input<typeof CompositeParams>;
+type Params = z.infer<typeof CompositeParams>;
 
 export interface CompositeInput extends CompositeParams {
   fg: Frames;
@@ -23,11 +25,30 @@ export interface CompositeInput extends CompositeParams {
   bg?: Frames;
 }
 
+/** A composite set up once for a clip: its output (allocated, filled frame by frame) and the frame step. */
+export interface Compositor {
+  /** The result: bg's size, channels and fps (or fg's size over the flat colour). */
+  out: Frames;
+  /** Composites frames [from, to) into `out`. */
+  frames(from: number, to: number): void;
+}
+
 /**
  * fg over bg (Porter–Duff "over"). The result has bg's size, channels and fps; it is RGBA (straight alpha)
  * only when the background has alpha.
  */
 export function composite(input: CompositeInput): Frames {
+  const c = compositor(input);
+  c.frames(0, c.out.frames);
+  return c.out;
+}
+
+/**
+ * Checks the inputs and allocates the output once; `frames` then composites any run of frames, so a
+ * caller can report progress or stop between frames without copying anything per frame. RGB canvases
+ * go through the WebAssembly SIMD kernel (composite-simd.ts), RGBA ones through the loop below.
+ */
+export function compositor(input: CompositeInput, into?: Frames): Compositor {
   const params = CompositeParams.parse({
     mode: input.mode,
     opacity: input.opacity,
@@ -37,33 +58,106 @@ export function composite(input: CompositeInput): Frames {
   const fg = checkFrames(input.fg, 'fg');
   const matte = input.alpha ? checkFrames(input.alpha, 'alpha') : undefined;
   if (matte) sameClip(matte, fg, 'alpha', 'fg', true);
-  const out = canvas(fg, input.bg, params.color);
-  const frameSize = fg.height * fg.width;
-  for (let f = 0; f < fg.frames; f++) {
-    const fgAlpha = alphaPlane(fg, matte, f, params.opacity);
-    overFrame(out, f, fg, f * frameSize * fg.channels, fgAlpha, params);
-  }
-  return out;
+  const bg = input.bg ? checkFrames(input.bg, 'bg') : undefined;
+  const shape = outputShape(fg, bg, params.color);
+  const out = into ? reuse(into, shape) : emptyFrames(shape);
+  const plane = out.channels === 4 ? new Float32Array(fg.height * fg.width) : undefined;
+  return {
+    out,
+    frames(from, to) {
+      for (let f = from; f < to; f++) {
+        // fg covering a whole RGB frame reads bg itself: no copy of bg into the output first
+        const whole = !plane && bg !== undefined && covers(out, fg, params);
+        if (!whole) fillFrame(out, f, bg, params.color);
+        if (plane) overFrameRgba(out, f, fg, alphaPlane(plane, fg, matte, f, params.opacity), params);
+        else overFrameRgb(out, whole ? bg.data : out.data, f, fg, matte, params);
+      }
+    },
+  };
 }
 
-/** The output clip, holding the background (a copy of bg, or the flat colour at fg's size). */
-function canvas(fg: Frames, bg: Frames | undefined, color: number[] | undefined): Frames {
+/** `into` when it has the output's shape (a caller reusing one buffer for many composites). */
+function reuse(into: Frames, shape: FramesShape): Frames {
+  const fields = ['frames', 'height', 'width', 'channels'] as const;
+  if (fields.some((k) => into[k] !== shape[k])) {
+    const want = `${shape.frames}×${shape.width}×${shape.height}×${shape.channels}`;
+    throw new MediaError('shape-mismatch', `the output clip given is not ${want}`, { input: 'into' });
+  }
+  return into;
+}
+
+/** The output's shape: bg's, or fg's size with the colour's channels. */
+function outputShape(fg: Frames, bg: Frames | undefined, color: number[] | undefined): FramesShape {
   if (bg && color) throw new MediaError('invalid-frames', 'give either bg or color, not both', { input: 'bg' });
   if (bg) {
-    sameClip(checkFrames(bg, 'bg'), fg, 'bg', 'fg', false);
-    return { ...bg, data: bg.data.slice() }; // a memcpy; Float32Array.from walks an iterator
+    sameClip(bg, fg, 'bg', 'fg', false);
+    return { frames: bg.frames, height: bg.height, width: bg.width, channels: bg.channels, fps: bg.fps };
   }
   if (!color)
     throw new MediaError('invalid-frames', 'composite needs a bg clip or a background color', { input: 'bg' });
-  const out = emptyFrames({
-    frames: fg.frames,
-    height: fg.height,
-    width: fg.width,
-    channels: color.length as 3 | 4,
-    fps: fg.fps,
-  });
-  for (let i = 0; i < out.data.length; i += color.length) out.data.set(color, i);
-  return out;
+  return { frames: fg.frames, height: fg.height, width: fg.width, channels: color.length as 3 | 4, fps: fg.fps };
+}
+
+/** Frame f of the output set to bg's frame f, or to the flat colour. */
+function fillFrame(out: Frames, f: number, bg: Frames | undefined, color: number[] | undefined): void {
+  const n = out.height * out.width * out.channels;
+  if (bg) {
+    out.data.set(bg.data.subarray(f * n, (f + 1) * n), f * n);
+    return;
+  }
+  const c = (color as number[]).length;
+  for (let k = 0; k < c; k++) {
+    const v = (color as number[])[k];
+    for (let i = f * n + k; i < (f + 1) * n; i += c) out.data[i] = v;
+  }
+}
+
+/** Where fg placed at (ox, oy) overlaps the canvas: columns [x0, x1) of rows [y0, y1). */
+function overlap(out: Frames, fg: Frames, ox: number, oy: number) {
+  const x0 = Math.max(0, ox);
+  const y0 = Math.max(0, oy);
+  return {
+    x0,
+    y0,
+    x1: Math.max(x0, Math.min(out.width, ox + fg.width)),
+    y1: Math.max(y0, Math.min(out.height, oy + fg.height)),
+  };
+}
+
+/** Whether fg, placed, covers the whole canvas. */
+function covers(out: Frames, fg: Frames, p: Params): boolean {
+  const { x0, x1, y0, y1 } = overlap(out, fg, p.offset.x, p.offset.y);
+  return x0 === 0 && y0 === 0 && x1 === out.width && y1 === out.height;
+}
+
+/** fg frame f over the RGB canvas frame f (read from `under`: the output itself, or bg) by the SIMD kernel: one span per row, or one per frame when rows are contiguous. */
+function overFrameRgb(
+  out: Frames,
+  under: Float32Array,
+  f: number,
+  fg: Frames,
+  matte: Frames | undefined,
+  p: Params,
+): void {
+  const { x: ox, y: oy } = p.offset;
+  const { x0, x1, y0, y1 } = overlap(out, fg, ox, oy);
+  const n = x1 - x0;
+  if (n === 0 || y1 <= y0) return;
+  const alpha: AlphaSource = matte
+    ? { matte: matte.data, channels: matte.channels }
+    : fg.channels === 4
+      ? 'fg'
+      : 'none';
+  const premult = p.mode === 'premultiplied';
+  const outAt = (y: number) => (f * out.height + y) * out.width + x0;
+  const fgAt = (y: number) => (f * fg.height + y - oy) * fg.width + x0 - ox;
+  if (n === out.width && n === fg.width) {
+    overSpanF32(out.data, under, outAt(y0), fg.data, fg.channels, fgAt(y0), alpha, n * (y1 - y0), p.opacity, premult);
+    return;
+  }
+  for (let y = y0; y < y1; y++) {
+    overSpanF32(out.data, under, outAt(y), fg.data, fg.channels, fgAt(y), alpha, n, p.opacity, premult);
+  }
 }
 
 function sameClip(a: Frames, b: Frames, aName: string, bName: string, sameSize: boolean): void {
@@ -81,10 +175,15 @@ function sameClip(a: Frames, b: Frames, aName: string, bName: string, sameSize: 
   }
 }
 
-/** Effective fg alpha of frame f (matte, else fg's own alpha, else 1) times opacity, one value per pixel. */
-function alphaPlane(fg: Frames, matte: Frames | undefined, f: number, opacity: number): Float32Array {
+/** `plane` set to the effective fg alpha of frame f (matte, else fg's own alpha, else 1) times opacity. */
+function alphaPlane(
+  plane: Float32Array,
+  fg: Frames,
+  matte: Frames | undefined,
+  f: number,
+  opacity: number,
+): Float32Array {
   const n = fg.height * fg.width;
-  const plane = new Float32Array(n);
   if (matte) {
     const c = matte.channels;
     const base = f * n * c;
@@ -101,47 +200,30 @@ function alphaPlane(fg: Frames, matte: Frames | undefined, f: number, opacity: n
   return plane;
 }
 
-/** Writes fg frame f over the canvas frame f, inside the overlap of fg's placed rectangle and the canvas. */
-function overFrame(
-  out: Frames,
-  f: number,
-  fg: Frames,
-  fgBase: number,
-  alpha: Float32Array,
-  p: z.infer<typeof CompositeParams>,
-): void {
+/** fg frame f over the straight-alpha RGBA canvas frame f, inside the overlap (plain JavaScript: rare). */
+function overFrameRgba(out: Frames, f: number, fg: Frames, alpha: Float32Array, p: Params): void {
   const { x: ox, y: oy } = p.offset;
-  const x0 = Math.max(0, ox);
-  const x1 = Math.min(out.width, ox + fg.width);
-  const y0 = Math.max(0, oy);
-  const y1 = Math.min(out.height, oy + fg.height);
-  const oc = out.channels;
+  const { x0, x1, y0, y1 } = overlap(out, fg, ox, oy);
+  const fgBase = f * fg.height * fg.width * fg.channels;
   const fc = fg.channels;
   const d = out.data;
   const s = fg.data;
   // premultiplied fg colour is scaled by opacity only; straight colour by the whole effective alpha
   const premult = p.mode === 'premultiplied';
   for (let y = y0; y < y1; y++) {
-    let o = ((f * out.height + y) * out.width + x0) * oc;
+    let o = ((f * out.height + y) * out.width + x0) * 4;
     let i = fgBase + ((y - oy) * fg.width + (x0 - ox)) * fc;
     let a = (y - oy) * fg.width + (x0 - ox);
-    for (let x = x0; x < x1; x++, o += oc, i += fc, a++) {
+    for (let x = x0; x < x1; x++, o += 4, i += fc, a++) {
       const af = alpha[a];
       const k = premult ? p.opacity : af;
-      const rest = 1 - af;
-      if (oc === 3) {
-        d[o] = s[i] * k + d[o] * rest;
-        d[o + 1] = s[i + 1] * k + d[o + 1] * rest;
-        d[o + 2] = s[i + 2] * k + d[o + 2] * rest;
-      } else {
-        const ab = d[o + 3] * rest;
-        const aOut = af + ab;
-        const inv = aOut > 0 ? 1 / aOut : 0;
-        d[o] = (s[i] * k + d[o] * ab) * inv;
-        d[o + 1] = (s[i + 1] * k + d[o + 1] * ab) * inv;
-        d[o + 2] = (s[i + 2] * k + d[o + 2] * ab) * inv;
-        d[o + 3] = aOut;
-      }
+      const ab = d[o + 3] * (1 - af);
+      const aOut = af + ab;
+      const inv = aOut > 0 ? 1 / aOut : 0;
+      d[o] = (s[i] * k + d[o] * ab) * inv;
+      d[o + 1] = (s[i + 1] * k + d[o + 1] * ab) * inv;
+      d[o + 2] = (s[i + 2] * k + d[o + 2] * ab) * inv;
+      d[o + 3] = aOut;
     }
   }
 }

@@ -1,28 +1,40 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { MediaError } from './errors.ts';
+import { binaryFor, INSTALL_HINT, type Tool } from './ffmpeg-binaries.ts';
 
-export type Tool = 'ffmpeg' | 'ffprobe';
+export type { Tool } from './ffmpeg-binaries.ts';
 
-/** The executable for a tool: LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE when set, else the name on PATH. */
-function executable(tool: Tool): string {
-  return (tool === 'ffmpeg' ? process.env.LAYERFLOW_FFMPEG : process.env.LAYERFLOW_FFPROBE) || tool;
+/** The executable for a tool (see ffmpeg-binaries.ts for the order), or a missing-ffmpeg error naming the file. */
+function executable(tool: Tool, file: string): string {
+  const binary = binaryFor(tool);
+  if ('path' in binary) return binary.path;
+  throw new MediaError('ffmpeg-missing', `${tool} is needed for ${file}, but ${binary.problem}: ${INSTALL_HINT}`, {
+    file,
+  });
 }
-
-const INSTALL_HINT =
-  'install FFmpeg (Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) ' +
-  'or point LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE at the executables';
 
 export interface ToolRun {
   /** The file the run is about, named in errors. */
   file: string;
-  /** Bytes fed to stdin, chunk by chunk (respecting backpressure). */
-  input?: Iterable<Uint8Array>;
+  /** Bytes fed to stdin, chunk by chunk (respecting backpressure); an async source may start later. */
+  input?: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /** Bytes fed to the child's fd 3 (ffmpeg's `pipe:3`), like `input`: a second input such as tags. */
+  side?: AsyncIterable<Uint8Array>;
+  /** Called with the process once spawned (e.g. to unref an encoder kept waiting). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Runs ffmpeg or ffprobe with `args`, resolving to its stdout; errors name the file and quote stderr. */
 export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(executable(tool), args, { stdio: [run.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const stdio: ('pipe' | 'ignore')[] = [
+      run.input ? 'pipe' : 'ignore',
+      'pipe',
+      'pipe',
+      ...(run.side ? ['pipe' as const] : []),
+    ];
+    const child: ChildProcess = spawn(executable(tool, run.file), args, { stdio });
+    run.onSpawn?.(child);
     const out: Buffer[] = [];
     let err = '';
     child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
@@ -47,17 +59,22 @@ export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffe
         reject(new MediaError('ffmpeg-failed', `${tool} failed on ${run.file}:\n${why}`, { file: run.file }));
       }
     });
-    if (run.input && child.stdin) feed(child.stdin, run.input);
+    if (run.input && child.stdin) feed(child.stdin, run.input).catch(() => child.stdin?.destroy());
+    const fd3 = child.stdio[3] as NodeJS.WritableStream | null | undefined;
+    if (run.side && fd3) feed(fd3, run.side).catch(() => (fd3 as unknown as { destroy(): void }).destroy());
   });
 }
 
 /** Writes chunks to a child's stdin with backpressure; a closed pipe is reported by the exit code instead. */
-async function feed(stdin: NodeJS.WritableStream, chunks: Iterable<Uint8Array>): Promise<void> {
+async function feed(
+  stdin: NodeJS.WritableStream,
+  chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+): Promise<void> {
   let closed = false;
   stdin.on('error', () => {
     closed = true;
   });
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     if (closed) return;
     if (!stdin.write(chunk)) {
       await new Promise<void>((r) => {

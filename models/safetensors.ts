@@ -40,23 +40,34 @@ export function readSafetensors(path: string): Map<string, StTensor> {
   return parseSafetensors(readFileSync(path), path);
 }
 
-/** A tensor as float32 (copies; converts F16/BF16). */
+/** A tensor as float32 (always a fresh array; converts F16/BF16). */
 export function toFloat32(t: StTensor): Float32Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
-  const aligned = new Uint8Array(t.bytes); // copy: the source offset may not be aligned
-  if (t.dtype === 'F32') return new Float32Array(aligned.buffer, 0, n);
-  const halves = new Uint16Array(aligned.buffer, 0, n);
+  if (t.dtype === 'F32') return new Float32Array(new Uint8Array(t.bytes).buffer, 0, n);
+  if (t.dtype !== 'BF16' && t.dtype !== 'F16') throw new Error(`tensor of dtype ${t.dtype} cannot be read as float32`);
+  // A view when the bytes are 2-aligned (fresh reads are), else a copy.
+  const b = t.bytes.byteOffset % 2 ? new Uint8Array(t.bytes) : t.bytes;
+  const halves = new Uint16Array(b.buffer, b.byteOffset, n);
   const out = new Float32Array(n);
   if (t.dtype === 'BF16') {
     const u = new Uint32Array(out.buffer);
     for (let i = 0; i < n; i++) u[i] = halves[i] << 16;
     return out;
   }
-  if (t.dtype === 'F16') {
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(halves[i]);
-    return out;
+  const table = halfTable();
+  for (let i = 0; i < n; i++) out[i] = table[halves[i]];
+  return out;
+}
+
+let halfValues: Float32Array | undefined;
+
+/** Every float16 bit pattern as float32 (256 KB, built once: a lookup beats decoding per element). */
+function halfTable(): Float32Array {
+  if (!halfValues) {
+    halfValues = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfValues[h] = halfToFloat(h);
   }
-  throw new Error(`tensor of dtype ${t.dtype} cannot be read as float32`);
+  return halfValues;
 }
 
 export function halfToFloat(h: number): number {

@@ -106,7 +106,7 @@ function selfAttention(ctx: BlockContext, x: string, i: number): string {
   const { g, w, c } = ctx;
   const { hidden, heads, headDim } = ditDims(c);
   const l = layerPrefix(i);
-  const qkv = loraLinear(g, w, c, x, `${l}.attention.query_key_value`, ctx.scales, ctx.parts);
+  const qkv = loraLinear(g, w, c, x, `${l}.attention.query_key_value`, ctx.scales, ctx.parts, ctx.dtype);
   let [q, k, v] = split(g, qkv, -1, [hidden, hidden, hidden]);
   if (c.qk_ln) {
     const headNorm = (y: string, list: string) => {
@@ -123,5 +123,5 @@ function selfAttention(ctx: BlockContext, x: string, i: number): string {
     q = headNorm(q, 'query_layernorm_list');
     k = headNorm(k, 'key_layernorm_list');
   }
-  return loraLinear(g, w, c, attention(g, q, k, v, heads), `${l}.attention.dense`, ctx.scales, ctx.parts);
+  return loraLinear(g, w, c, attention(g, q, k, v, heads), `${l}.attention.dense`, ctx.scales, ctx.parts, ctx.dtype);
 }

@@ -1,5 +1,6 @@
 import { GraphBuilder } from '../onnx/graph.ts';
 import { cast, type FloatType, scalar } from '../onnx/nn.ts';
+import type { Weights } from '../weights/table.ts';
 import { type BlockContext, ditBlock } from './block.ts';
 import { condFramesFor, type DitConfig, ditDims, type FrameRange } from './config.ts';
 import { broadcastBatch, cutFrames, embedTokens, spliceFrames, timeConditioning } from './embed.ts';
@@ -23,14 +24,10 @@ export interface BuildDitOptions {
 /**
  * The LayerFlow DiT forward (reference dit_video_concat.py DiffusionTransformer.forward) as an ONNX graph.
  * Inputs: x [B, T, C, H, W], timesteps [B] (training step), context [B, text_length, text_hidden_size],
- * motion_scale [1], content_scale [1], and cond_input [B, Tc, C, H, W] when a splice range applies
+ * motion_scale [1] and content_scale [1] for the LoRA pairs the graph carries, and cond_input [B, Tc, C, H, W] when a splice range applies
  * (T + Tc = the config's latent frames). Output: out [B, T, C_out, H, W]. All float32.
  */
-export function buildDit(
-  config: DitConfig,
-  weights: Map<string, Float32Array>,
-  opts: BuildDitOptions = {},
-): GraphBuilder {
+export function buildDit(config: DitConfig, weights: Weights, opts: BuildDitOptions = {}): GraphBuilder {
   const dtype = opts.dtype ?? 'float32';
   const { frames } = ditDims(config);
   const task = opts.task ?? 0;
@@ -43,14 +40,16 @@ export function buildDit(
   const x = toCompute(g.input('x', 'float32', latent(frames - condCount)));
   const timesteps = g.input('timesteps', 'float32', ['batch']);
   const context = toCompute(g.input('context', 'float32', ['batch', config.text_length, config.text_hidden_size]));
-  const motion = toCompute(g.input('motion_scale', 'float32', [1]));
-  const content = toCompute(g.input('content_scale', 'float32', [1]));
   // The reference repeats a batch-1 condition to the CFG batch (forward(): cond_input.repeat(2, …)).
   const cond = () => broadcastBatch(g, toCompute(g.input('cond_input', 'float32', latent(condCount))), x);
   const video = range ? spliceFrames(g, x, cond(), range) : x;
 
   const w = new WeightTable(g, weights, ditWeightShapes(config), dtype);
   const { lora_alpha, motion_r, spatial_r } = config.lora;
+  const parts = { motion: opts.lora?.motion ?? true, content: opts.lora?.content ?? true };
+  // A LoRA pair left out has no strength input: the merged graph takes only x, timesteps, context (and cond).
+  const strength = (input: string, rank: number) =>
+    g.op('Mul', [toCompute(g.input(input, 'float32', [1])), scalar(g, lora_alpha / rank, dtype)]);
   const ctx: BlockContext = {
     g,
     w,
@@ -58,10 +57,10 @@ export function buildDit(
     dtype,
     cond: timeConditioning(g, w, config, timesteps, dtype),
     scales: {
-      motion: g.op('Mul', [motion, scalar(g, lora_alpha / motion_r, dtype)]),
-      content: g.op('Mul', [content, scalar(g, lora_alpha / spatial_r, dtype)]),
+      motion: parts.motion ? strength('motion_scale', motion_r) : '',
+      content: parts.content === true ? strength('content_scale', spatial_r) : '',
     },
-    parts: { motion: opts.lora?.motion ?? true, content: opts.lora?.content ?? true },
+    parts,
   };
   let h = embedTokens(g, w, config, video, context, dtype);
   for (let i = 0; i < config.num_layers; i++) h = ditBlock(ctx, h, i);

@@ -1,6 +1,6 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
 import type { FloatType } from '../onnx/nn.ts';
-import { toHalf } from '../session/float16.ts';
+import { InitializerTable, type Weights } from '../weights/table.ts';
 import { type DitConfig, ditDims } from './config.ts';
 import { DitError } from './errors.ts';
 
@@ -89,51 +89,9 @@ function loraLinearShapes(c: DitConfig, shapes: Map<string, number[]>, name: str
   }
 }
 
-/** Adds weights to a graph as named initializers on first use, checking presence and size. */
-export class WeightTable {
-  private added = new Set<string>();
-
-  constructor(
-    private readonly g: GraphBuilder,
-    private readonly weights: Map<string, Float32Array>,
-    private readonly shapes: Map<string, number[]>,
-    private readonly dtype: FloatType,
-  ) {}
-
-  /** The initializer for reference parameter `name`. */
-  get(name: string): string {
-    if (this.added.has(name)) return name;
-    const dims = this.dims(name);
-    const data = this.weights.get(name);
-    if (!data) throw new DitError('missing-weight', name, `weight ${name} [${dims.join(', ')}] is missing`);
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== count) {
-      throw new DitError(
-        'weight-shape',
-        name,
-        `weight ${name} has ${data.length} values, [${dims.join(', ')}] needs ${count}`,
-      );
-    }
-    if (this.dtype === 'float16') this.g.init(name, toHalf(data), dims, 'float16');
-    else this.g.init(name, data, dims, 'float32');
-    this.added.add(name);
-    return name;
-  }
-
-  /** The shape of parameter `name` under this config. */
-  dims(name: string): number[] {
-    const dims = this.shapes.get(name);
-    if (!dims) throw new DitError('missing-weight', name, `${name} is not a parameter of this DiT config`);
-    return dims;
-  }
-
-  /** Whether the caller supplied `name` (for derived tables such as POS_TABLE). */
-  supplied(name: string): boolean {
-    return this.weights.has(name);
-  }
-
-  /** A weight if the config has it (affine norms), else undefined. */
-  optional(name: string): string | undefined {
-    return this.shapes.has(name) ? this.get(name) : undefined;
+/** The DiT's weights as graph initializers, with errors naming the weight (models/weights/table.ts). */
+export class WeightTable extends InitializerTable {
+  constructor(g: GraphBuilder, weights: Weights, shapes: Map<string, number[]>, dtype: FloatType) {
+    super(g, weights, shapes, dtype, (code, name, message) => new DitError(code, name, message));
   }
 }

@@ -34,11 +34,32 @@ export interface SerializedModel {
   externalData?: Uint8Array;
 }
 
+/** A weight's values, in memory or read on demand (importers stream multi-GB checkpoints one tensor at a time). */
+export type InitData = TensorData | (() => TensorData);
+
 interface Initializer {
   name: string;
   dtype: DType;
   dims: number[];
-  data: TensorData;
+  data: InitData;
+  /** Names the stored tensor a lazy weight reads, so a shared external-data file can skip reading it twice. */
+  identity?: string;
+}
+
+/** Where an initializer's bytes went when they are not inline: ONNX external-data location, offset, length. */
+export interface ExternalRef {
+  location: string;
+  offset: number;
+  length: number;
+}
+
+/** Decides, per initializer, to keep its bytes inline (undefined) or to store them externally. */
+export type PlaceInitializer = (name: string, bytes: Uint8Array, identity?: string) => ExternalRef | undefined;
+
+/** Where encode() puts initializer bytes; `stored` answers for a lazy weight already written, unread. */
+export interface InitializerSink {
+  place: PlaceInitializer;
+  stored?: (identity: string) => ExternalRef | undefined;
 }
 
 /** Builds one ONNX graph from typed ops; values are referred to by name. */
@@ -86,10 +107,18 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(as ?? name, dtype, shape));
   }
 
-  /** A named weight; its name is kept as written so packs can map checkpoint names onto it. */
-  init(name: string, data: TensorData, dims: number[], dtype: DType = dtypeOf(data)): string {
+  /**
+   * A named weight; its name is kept as written so packs can map checkpoint names onto it. `data` may be a
+   * function, called once when the graph is serialized, so a model's weights need not sit in memory at once.
+   */
+  init(name: string, data: InitData, dims: number[], dtype?: DType, identity?: string): string {
     this.claim(name);
-    return this.addInit(name, data, dims, dtype);
+    if (typeof data === 'function') {
+      if (!dtype) throw new Error(`initializer ${name}: a lazily read weight needs its dtype`);
+      this.inits.push({ name, dtype, dims, data, ...(identity ? { identity } : {}) });
+      return name;
+    }
+    return this.addInit(name, data, dims, dtype ?? dtypeOf(data));
   }
 
   /** An anonymous constant initializer. */
@@ -144,26 +173,54 @@ export class GraphBuilder {
     const location = options.externalDataName ?? `${this.name}.onnx.data`;
     const chunks: Uint8Array[] = [];
     let offset = 0;
+    const model = this.encode({
+      place: (_name, raw) => {
+        if (raw.byteLength < threshold) return undefined;
+        // ONNX external data wants each tensor aligned; 64 bytes suits mmap and every dtype.
+        const pad = (64 - (offset % 64)) % 64;
+        if (pad) chunks.push(new Uint8Array(pad));
+        offset += pad;
+        chunks.push(raw);
+        const ref = { location, offset, length: raw.byteLength };
+        offset += raw.byteLength;
+        return ref;
+      },
+    });
+    return chunks.length ? { model, externalData: concat(chunks, offset) } : { model };
+  }
+
+  /**
+   * The ModelProto bytes, each initializer read (lazy ones now, one at a time) and handed to the sink,
+   * which stores it externally or leaves it inline; a lazy weight the sink already stored is not read again.
+   * Only inline bytes stay referenced after this returns.
+   */
+  encode(sink: InitializerSink): Uint8Array {
     const initializer = this.inits.map((init) => {
-      const raw = rawBytes(init.data);
       const base = { name: init.name, dims: init.dims, dataType: DATA_TYPE[init.dtype] };
-      if (raw.byteLength < threshold) return onnx.TensorProto.create({ ...base, rawData: raw });
-      // ONNX external data wants each tensor aligned; 64 bytes suits mmap and every dtype.
-      const pad = (64 - (offset % 64)) % 64;
-      if (pad) chunks.push(new Uint8Array(pad));
-      offset += pad;
-      chunks.push(raw);
-      const entry = onnx.TensorProto.create({
+      const known = init.identity ? sink.stored?.(init.identity) : undefined;
+      let ref = known;
+      let raw: Uint8Array | undefined;
+      if (!known) {
+        const data = typeof init.data === 'function' ? init.data() : init.data;
+        const count = init.dims.reduce((a, b) => a * b, 1);
+        if (count !== data.length) {
+          throw new Error(
+            `initializer ${init.name}: ${data.length} elements do not fill dims [${init.dims.join(',')}]`,
+          );
+        }
+        raw = rawBytes(data);
+        ref = sink.place(init.name, raw, init.identity);
+      }
+      if (!ref) return onnx.TensorProto.create({ ...base, rawData: raw });
+      return onnx.TensorProto.create({
         ...base,
         dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
         externalData: [
-          { key: 'location', value: location },
-          { key: 'offset', value: String(offset) },
-          { key: 'length', value: String(raw.byteLength) },
+          { key: 'location', value: ref.location },
+          { key: 'offset', value: String(ref.offset) },
+          { key: 'length', value: String(ref.length) },
         ],
       });
-      offset += raw.byteLength;
-      return entry;
     });
     const graph = onnx.GraphProto.create({
       name: this.name,
@@ -178,8 +235,7 @@ export class GraphBuilder {
       opsetImport: [...this.domains].map(([domain, version]) => ({ domain, version })),
       graph,
     });
-    const bytes = onnx.ModelProto.encode(model).finish();
-    return chunks.length ? { model: bytes, externalData: concat(chunks, offset) } : { model: bytes };
+    return onnx.ModelProto.encode(model).finish();
   }
 
   private claim(name: string): void {

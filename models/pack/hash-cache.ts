@@ -5,13 +5,40 @@ import { writeFileAtomic } from './atomic.ts';
 /** File name of the verified-hash cache kept inside a pack folder. */
 export const HASH_CACHE_FILE = '.verified-hashes.json';
 
-const EntrySchema = z.object({ bytes: z.number(), mtimeMs: z.number(), sha256: z.string() });
-const CacheSchema = z.object({ version: z.literal(1), files: z.record(z.string(), EntrySchema) });
+/** What identifies a file's content without reading it: a rewrite, a replacement or a touch changes one of these. */
+export interface FileStamp {
+  ino: number;
+  bytes: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+const EntrySchema = z.object({
+  ino: z.number(),
+  bytes: z.number(),
+  mtimeMs: z.number(),
+  ctimeMs: z.number(),
+  sha256: z.string(),
+});
+// Version 1 keyed by size and mtime only; its entries are dropped and hashed again.
+const CacheSchema = z.object({ version: z.literal(2), files: z.record(z.string(), EntrySchema) });
 type Entry = z.infer<typeof EntrySchema>;
 
+/** The stamp of a stat result. */
+export const stampOf = (info: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): FileStamp => ({
+  ino: info.ino,
+  bytes: info.size,
+  mtimeMs: info.mtimeMs,
+  ctimeMs: info.ctimeMs,
+});
+
+const sameStamp = (e: Entry, s: FileStamp) =>
+  e.ino === s.ino && e.bytes === s.bytes && e.mtimeMs === s.mtimeMs && e.ctimeMs === s.ctimeMs;
+
 /**
- * Hashes already verified, keyed by (path, size, mtime): re-opening a 10 GB pack must not re-read it.
- * A file touched since (new mtime or size) simply misses and is hashed again.
+ * Hashes already verified, keyed by (path, inode, size, mtime, ctime): re-opening a 10 GB pack must not
+ * re-read it. A file replaced, rewritten or touched since (any of them changed; ctime also catches a
+ * restored mtime) simply misses and is hashed again.
  */
 export class HashCache {
   private constructor(
@@ -32,13 +59,13 @@ export class HashCache {
     return new HashCache(file, parsed?.files ?? {});
   }
 
-  get(path: string, bytes: number, mtimeMs: number): string | undefined {
+  get(path: string, stamp: FileStamp): string | undefined {
     const e = this.files[path];
-    return e && e.bytes === bytes && e.mtimeMs === mtimeMs ? e.sha256 : undefined;
+    return e && sameStamp(e, stamp) ? e.sha256 : undefined;
   }
 
-  set(path: string, bytes: number, mtimeMs: number, sha256: string): void {
-    this.files[path] = { bytes, mtimeMs, sha256 };
+  set(path: string, stamp: FileStamp, sha256: string): void {
+    this.files[path] = { ...stamp, sha256 };
     this.dirty = true;
   }
 
@@ -46,7 +73,7 @@ export class HashCache {
   async save(): Promise<Error | undefined> {
     if (!this.dirty) return undefined;
     try {
-      await writeFileAtomic(this.file, JSON.stringify({ version: 1, files: this.files }));
+      await writeFileAtomic(this.file, JSON.stringify({ version: 2, files: this.files }));
       this.dirty = false;
       return undefined;
     } catch (err) {

@@ -8,7 +8,13 @@ export type PackLayer = z.infer<typeof PackLayerSchema>;
 export const TaskSchema = z.enum(['generate', 'decompose', 'fg-to-bg', 'bg-to-fg']);
 export type Task = z.infer<typeof TaskSchema>;
 
-/** File roles a LayerFlow pack holds; `transformer.<task>` when a pack carries one DiT per task. */
+/**
+ * File roles a LayerFlow pack holds; `transformer.<task>` when a pack carries one DiT per task, and
+ * `transformerMerged.<task>` beside it for the graph with the content LoRA folded in at strength 1 and the
+ * motion LoRA off (the released setting, at no LoRA cost); the LoRA graph serves every other setting.
+ * The layer embedder is inside the transformer graphs; `layerEmbedder` (a safetensors copy) is optional,
+ * and 5 of the 8 released DiTs have none.
+ */
 export const BASE_ROLES = [
   'textEncoder',
   'tokenizer',
@@ -19,8 +25,10 @@ export const BASE_ROLES = [
   'loraMotion',
   'loraContent',
 ] as const;
-const REQUIRED_ROLES = ['textEncoder', 'tokenizer', 'vaeEncoder', 'vaeDecoder', 'layerEmbedder'] as const;
-const ROLE_PATTERN = new RegExp(`^(${BASE_ROLES.join('|')})$|^transformer\\.(${TaskSchema.options.join('|')})$`);
+const REQUIRED_ROLES = ['textEncoder', 'tokenizer', 'vaeEncoder', 'vaeDecoder'] as const;
+const ROLE_PATTERN = new RegExp(
+  `^(${BASE_ROLES.join('|')})$|^transformer(Merged)?\\.(${TaskSchema.options.join('|')})$`,
+);
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256');
 
@@ -184,4 +192,9 @@ function conditionIssues(m: Manifest): Issue[] {
 /** The transformer file a task runs (its own, else the shared one). */
 export function transformerFor(m: Manifest, task: Task): PackFile | undefined {
   return m.files[`transformer.${task}`] ?? m.files.transformer;
+}
+
+/** The task's graph with the content LoRA merged at 1 and the motion LoRA off, when the pack has one. */
+export function mergedTransformerFor(m: Manifest, task: Task): PackFile | undefined {
+  return m.files[`transformerMerged.${task}`];
 }

@@ -1,38 +1,56 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { syncDir, writeFileAtomic } from './atomic.ts';
 import { PackError } from './errors.ts';
 import { sha256Bytes, sha256File } from './hash.ts';
-import { HASH_CACHE_FILE, HashCache } from './hash-cache.ts';
+import { HASH_CACHE_FILE, HashCache, stampOf } from './hash-cache.ts';
 import { MANIFEST_FILE, parseManifest } from './manifest-file.ts';
 import type { FileRef, Manifest, PackFile } from './schema.ts';
 
-/** Where a file's bytes come from: in memory, or a file to copy (multi-GB weights). */
-export type FileSource = Uint8Array | { copyFrom: string };
+/**
+ * Where a file's bytes come from: in memory; a file to copy; a file to hard-link (a part two packs share,
+ * stored once on disk; copied across devices), with its hash when known; or already written into the
+ * temp folder by a producer that hashed it on the way (multi-GB weights streamed from a checkpoint).
+ */
+export type FileSource =
+  | Uint8Array
+  | { copyFrom: string }
+  | { linkFrom: string; sha256?: string }
+  | { sha256: string; bytes: number };
+
+/** Writes a pack's big files straight into its temp folder and says what each path holds. */
+export type ContentProducer = (tmp: string) => Promise<Record<string, FileSource>>;
 
 /** A manifest before writing: files name their paths; sizes and hashes are filled in from the contents. */
 export type ManifestDraft = Omit<Manifest, 'files'> & {
   files: Record<string, { path: string; externalData?: { path: string } }>;
 };
 
+/** The temp folder a pack is written into before it replaces `target` (hidden, so it never looks like a pack). */
+export const packTempPrefix = (target: string) => join(dirname(target), `.${basename(target)}.tmp-`);
+
 /**
  * Writes a pack folder atomically: everything goes to a sibling temp folder (files fsynced, manifest
  * last, verified hashes seeded so the first open is instant), which then replaces `dir`. Returns the
- * final manifest. `contents` is keyed by pack-relative path and must match the draft's files exactly.
+ * final manifest. `contents` is keyed by pack-relative path and must match the draft's files exactly; a
+ * producer function writes into the temp folder itself. An interrupted write leaves only the hidden temp
+ * folder, never a folder with a manifest.
  */
 export async function writePack(
   dir: string,
   draft: ManifestDraft,
-  contents: Record<string, FileSource>,
+  contents: Record<string, FileSource> | ContentProducer,
 ): Promise<Manifest> {
   const target = resolve(dir);
-  checkContents(target, draft, contents);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${randomBytes(4).toString('hex')}`);
+  checkDraft(target, draft);
+  const tmp = `${packTempPrefix(target)}${randomBytes(4).toString('hex')}`;
   try {
     await mkdir(tmp, { recursive: true });
+    const sources = typeof contents === 'function' ? await contents(tmp) : contents;
+    checkContents(target, draft, sources);
     const refs: Record<string, FileRef> = {};
-    for (const [path, source] of Object.entries(contents)) refs[path] = await writeOne(tmp, path, source);
+    for (const [path, source] of Object.entries(sources)) refs[path] = await writeOne(tmp, path, source);
     const manifest = parseManifest(fillRefs(draft, refs), join(target, MANIFEST_FILE));
     await seedHashCache(tmp, refs);
     await writeFileAtomic(join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -45,8 +63,20 @@ export async function writePack(
   }
 }
 
+const namedPaths = (draft: ManifestDraft) => [
+  ...new Set(Object.values(draft.files).flatMap((f) => [f.path, ...(f.externalData ? [f.externalData.path] : [])])),
+];
+
+/** Fails on a bad draft before copying gigabytes: validates it with placeholder sizes and hashes. */
+function checkDraft(target: string, draft: ManifestDraft): void {
+  const placeholder = Object.fromEntries(
+    namedPaths(draft).map((p) => [p, { path: p, sha256: '0'.repeat(64), bytes: 0 }]),
+  );
+  parseManifest(fillRefs(draft, placeholder), join(target, MANIFEST_FILE));
+}
+
 function checkContents(target: string, draft: ManifestDraft, contents: Record<string, FileSource>): void {
-  const named = Object.values(draft.files).flatMap((f) => [f.path, ...(f.externalData ? [f.externalData.path] : [])]);
+  const named = namedPaths(draft);
   const missing = named.filter((p) => !(p in contents));
   const extra = Object.keys(contents).filter((p) => !named.includes(p));
   if (missing.length || extra.length) {
@@ -56,9 +86,6 @@ function checkContents(target: string, draft: ManifestDraft, contents: Record<st
     ];
     throw new PackError('write-failed', target, `${target}: ${parts.filter(Boolean).join('; ')}`);
   }
-  // Fail on a bad draft before copying gigabytes: validate it with placeholder sizes and hashes.
-  const placeholder = Object.fromEntries(named.map((p) => [p, { path: p, sha256: '0'.repeat(64), bytes: 0 }]));
-  parseManifest(fillRefs(draft, placeholder), join(target, MANIFEST_FILE));
 }
 
 async function writeOne(root: string, path: string, source: FileSource): Promise<FileRef> {
@@ -68,9 +95,28 @@ async function writeOne(root: string, path: string, source: FileSource): Promise
     await writeSynced(file, source);
     return { path, sha256: sha256Bytes(source), bytes: source.byteLength };
   }
-  await copyFile(source.copyFrom, file);
-  await fsyncFile(file);
-  return { path, sha256: await sha256File(file), bytes: (await stat(file)).size };
+  if ('copyFrom' in source) {
+    await copyFile(source.copyFrom, file);
+    await fsyncFile(file);
+    return { path, sha256: await sha256File(file), bytes: (await stat(file)).size };
+  }
+  if ('linkFrom' in source) {
+    await link(source.linkFrom, file).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
+      await copyFile(source.linkFrom, file);
+      await fsyncFile(file);
+    });
+    return { path, sha256: source.sha256 ?? (await sha256File(file)), bytes: (await stat(file)).size };
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (info?.size !== source.bytes) {
+    throw new PackError(
+      'write-failed',
+      file,
+      `${file}: the producer wrote ${info?.size ?? 'nothing'}, said ${source.bytes} bytes`,
+    );
+  }
+  return { path, sha256: source.sha256, bytes: source.bytes };
 }
 
 async function writeSynced(file: string, bytes: Uint8Array): Promise<void> {
@@ -103,8 +149,7 @@ function fillRefs(draft: ManifestDraft, refs: Record<string, FileRef>): Manifest
 async function seedHashCache(root: string, refs: Record<string, FileRef>): Promise<void> {
   const cache = await HashCache.load(join(root, HASH_CACHE_FILE));
   for (const ref of Object.values(refs)) {
-    const info = await stat(join(root, ref.path));
-    cache.set(ref.path, info.size, info.mtimeMs, ref.sha256);
+    cache.set(ref.path, stampOf(await stat(join(root, ref.path))), ref.sha256);
   }
   const err = await cache.save();
   if (err) throw err;

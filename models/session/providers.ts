@@ -53,7 +53,7 @@ export function chooseProviders(facts: ProviderFacts, requested?: string[]): Pro
 function autoSkipReason(p: string, facts: ProviderFacts): string | undefined {
   const bundled = facts.backends.find((b) => b.name === p)?.bundled ?? false;
   if (!bundled && !facts.installed.includes(p))
-    return `${p} add-on not installed (see models/session/sessions.ts for the install command)`;
+    return `${p} add-on not installed (to add it: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js)`;
   if ((p === 'cuda' || p === 'tensorrt') && !facts.nvidiaGpu) return 'no NVIDIA driver found';
   if ((p === 'webgpu' || p === 'dml') && !facts.gpuAdapter) return 'no GPU adapter found';
   return undefined;

@@ -3,12 +3,12 @@
  * provider that works here, with a recorded reason when it had to fall back.
  *
  * Getting CUDA: onnxruntime-node ships CPU and WebGPU; its CUDA and TensorRT add-ons are downloaded by
- * its install script, which this project's `.npmrc` skips (`onnxruntime-node-install=skip`). On Linux
- * x64 with an NVIDIA driver and CUDA 12 + cuDNN 9 installed, fetch them with
- *   ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node
- * or  npm install onnxruntime-node --onnxruntime-node-install=cuda12
- * (the environment variable and the command-line flag both win over `.npmrc`). Choose providers by hand
- * with `LAYERFLOW_PROVIDERS=cuda,cpu` (or `webgpu,cpu`); the last one that works is used.
+ * its install script, which never runs here: this project's `.npmrc` sets `ignore-scripts=true` so the
+ * install works offline under npm 10 and 11 alike. On Linux x64 with an NVIDIA driver and CUDA 12 +
+ * cuDNN 9 installed, fetch them (from NuGet) by running that script yourself:
+ *   ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js
+ * Choose providers by hand with `LAYERFLOW_PROVIDERS=cuda,cpu` (or `webgpu,cpu`); the last one that
+ * works is used.
  */
 import { realpathSync } from 'node:fs';
 import ort from 'onnxruntime-node';

@@ -1,5 +1,5 @@
 /** What went wrong building a T5 encoder graph; programs switch on it, users read the message. */
-export type T5ErrorCode = 'missing-weight' | 'weight-shape';
+export type T5ErrorCode = 'missing-weight' | 'weight-shape' | 'weight-range';
 
 /** An error naming the weight (`where`) that made the encoder unbuildable. */
 export class T5Error extends Error {

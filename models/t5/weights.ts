@@ -1,9 +1,14 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
+import type { FloatType } from '../onnx/nn.ts';
+import type { TensorSource } from '../weights/source.ts';
+import { InitializerTable } from '../weights/table.ts';
 import type { T5Config } from './config.ts';
 import { T5Error } from './errors.ts';
 
 /** HF T5EncoderModel parameter names. */
 export const EMBEDDING = 'shared.weight';
+/** HF's second name for the embedding (the same tensor; checkpoints may hold either). */
+export const EMBEDDING_ALIAS = 'encoder.embed_tokens.weight';
 export const RELATIVE_BIAS = 'encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight';
 export const FINAL_NORM = 'encoder.final_layer_norm.weight';
 export const attentionPrefix = (i: number) => `encoder.block.${i}.layer.0`;
@@ -32,33 +37,24 @@ export function t5WeightShapes(c: T5Config): Map<string, number[]> {
   return s;
 }
 
-/** Adds T5 weights to a graph as named initializers on first use, checking presence and size. */
-export class T5Weights {
-  private readonly added = new Set<string>();
+/** T5 weights in memory, or stored tensors read one at a time as the graph takes them. */
+export type T5WeightMap = ReadonlyMap<string, Float32Array | TensorSource>;
 
+/**
+ * T5 weights as graph initializers, read when the graph is written (models/weights/table.ts). Matrices
+ * (embedding, projections) take the graph's weight type; norm scales and the position bias stay float32.
+ */
+export class T5Weights extends InitializerTable {
   constructor(
-    private readonly g: GraphBuilder,
-    private readonly weights: ReadonlyMap<string, Float32Array>,
-    private readonly shapes: ReadonlyMap<string, number[]>,
-  ) {}
-
-  get(name: string): string {
-    if (this.added.has(name)) return name;
-    const dims = this.shapes.get(name);
-    if (!dims) throw new T5Error('missing-weight', name, `${name} is not a parameter of this T5 config`);
-    const data =
-      this.weights.get(name) ?? (name === EMBEDDING ? this.weights.get('encoder.embed_tokens.weight') : undefined);
-    if (!data) throw new T5Error('missing-weight', name, `weight ${name} [${dims.join(', ')}] is missing`);
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (data.length !== count) {
-      throw new T5Error(
-        'weight-shape',
-        name,
-        `weight ${name} has ${data.length} values, [${dims.join(', ')}] needs ${count}`,
-      );
-    }
-    this.g.init(name, data, dims, 'float32');
-    this.added.add(name);
-    return name;
+    g: GraphBuilder,
+    weights: T5WeightMap,
+    shapes: ReadonlyMap<string, number[]>,
+    dtype: FloatType = 'float32',
+  ) {
+    super(g, weights, shapes, dtype, (code, name, message) => new T5Error(code, name, message), {
+      aliases: { [EMBEDDING]: EMBEDDING_ALIAS },
+      dtypeOf: (name, dims) =>
+        dtype === 'float16' && dims.length === 2 && name !== RELATIVE_BIAS ? 'float16' : 'float32',
+    });
   }
 }

@@ -86,7 +86,7 @@ export function tinyDitConfig(config: PackConfig, task: Task): DitConfig {
   });
 }
 
-/** The tiny T5 encoder: as wide as the pack's textHidden, one embedding row per tokenizer piece. */
+/** The tiny T5 encoder: as wide as the pack's textHidden, one embedding row per tokenizer id. */
 export function tinyT5Config(config: PackConfig, vocabSize: number): T5Config {
   const { t5 } = TINY;
   return T5ConfigSchema.parse({

@@ -1,3 +1,5 @@
+import type { AddedToken } from './added-tokens.ts';
+
 /** SentencePiece piece types (sentencepiece_model.proto ModelProto.SentencePiece.Type). */
 export const PieceType = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
 export type PieceTypeValue = (typeof PieceType)[keyof typeof PieceType];
@@ -31,6 +33,8 @@ export interface UnigramModel {
   padId: number;
   byteFallback: boolean;
   normalizer: NormalizerSpec;
+  /** Strings split out before segmentation (a tokenizer.json's added_tokens); absent: T5Tokenizer's defaults. */
+  addedTokens?: AddedToken[];
 }
 
 /** T5's defaults (pad 0, eos 1, unk 2; nmt_nfkc whitespace handling). */

@@ -14,7 +14,17 @@ const NormalizerJsonSchema: z.ZodType<NormalizerJson> = z.lazy(() =>
 
 /** The parts of a Hugging Face `tokenizer.json` a unigram (T5-style) tokenizer needs. */
 const TokenizerJsonSchema = z.looseObject({
-  added_tokens: z.array(z.looseObject({ id: z.number().int(), content: z.string(), special: z.boolean() })).default([]),
+  added_tokens: z
+    .array(
+      z.looseObject({
+        id: z.number().int(),
+        content: z.string(),
+        special: z.boolean(),
+        lstrip: z.boolean().default(false),
+        rstrip: z.boolean().default(false),
+      }),
+    )
+    .default([]),
   normalizer: NormalizerJsonSchema.nullable().default(null),
   pre_tokenizer: z
     .looseObject({ type: z.string(), add_prefix_space: z.boolean().optional(), prepend_scheme: z.string().optional() })
@@ -30,8 +40,9 @@ const TokenizerJsonSchema = z.looseObject({
 
 /**
  * Reads a `tokenizer.json` with a Unigram model as the same model a `spiece.model` gives: specials from
- * `added_tokens` (</s> is eos, <pad> pad), normalizers Precompiled / NFKC (Replace and Strip are what
- * sentencepiece's whitespace handling already does), Metaspace's prefix setting as the dummy prefix.
+ * `added_tokens` (</s> is eos, <pad> pad; all added tokens are split out of the text before segmentation),
+ * normalizers Precompiled / NFKC (Replace and Strip are what sentencepiece's whitespace handling already
+ * does), Metaspace's prefix setting as the dummy prefix.
  */
 export function readTokenizerJson(bytes: Uint8Array, where = 'tokenizer.json'): UnigramModel {
   let json: unknown;
@@ -63,7 +74,16 @@ export function readTokenizerJson(bytes: Uint8Array, where = 'tokenizer.json'): 
   const normalizer = normalizerOf(t.normalizer, where);
   const prefix = t.pre_tokenizer;
   normalizer.addDummyPrefix = prefix?.prepend_scheme !== 'never' && prefix?.add_prefix_space !== false;
-  return { pieces, unkId, eosId, padId: special.get('<pad>') ?? -1, byteFallback: t.model.byte_fallback, normalizer };
+  const addedTokens = t.added_tokens.map(({ content, id, lstrip, rstrip }) => ({ content, id, lstrip, rstrip }));
+  return {
+    pieces,
+    unkId,
+    eosId,
+    padId: special.get('<pad>') ?? -1,
+    byteFallback: t.model.byte_fallback,
+    normalizer,
+    addedTokens,
+  };
 }
 
 function normalizerOf(n: NormalizerJson | null, where: string): NormalizerSpec {

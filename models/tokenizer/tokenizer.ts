@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { type AddedToken, splitAddedTokens, t5AddedTokens } from './added-tokens.ts';
 import { TokenizerError } from './errors.ts';
 import type { UnigramModel } from './model.ts';
 import { Normalizer } from './normalize.ts';
 import { readSpieceModel } from './spiece-file.ts';
 import { readTokenizerJson } from './tokenizer-json.ts';
-import { UnigramSegmenter } from './unigram.ts';
+import { type TokenPiece, UnigramSegmenter } from './unigram.ts';
 
 /** LayerFlow's text length per layer (FrozenT5Embedder max_length in the reference configs). */
 export const T5_MAX_LENGTH = 226;
@@ -17,29 +18,54 @@ export interface Encoding {
 }
 
 /**
- * T5's tokenizer (transformers T5Tokenizer over sentencepiece): normalise, segment, truncate to
- * length − 1, append </s>, pad with <pad> to the fixed length.
+ * T5's tokenizer as the reference calls it (transformers' slow T5Tokenizer, legacy, over sentencepiece):
+ * added tokens split out first, each text run normalised and segmented on its own, truncated to
+ * length − 1 ids, </s> appended unless the last id already is </s>, padded with <pad>.
  */
 export class T5Tokenizer {
   private readonly normalizer: Normalizer;
   private readonly segmenter: UnigramSegmenter;
+  readonly addedTokens: readonly AddedToken[];
 
   constructor(readonly model: UnigramModel) {
     this.normalizer = new Normalizer(model.normalizer);
     this.segmenter = new UnigramSegmenter(model);
+    this.addedTokens = model.addedTokens ?? t5AddedTokens(model);
   }
 
-  /** The piece ids of `text`, without </s>. */
+  /** Ids the tokenizer can produce (transformers `len(tokenizer)`); a text encoder needs this many rows. */
+  get size(): number {
+    return Math.max(this.model.pieces.length, ...this.addedTokens.map((t) => t.id + 1));
+  }
+
+  /** The tokens of `text` before truncation and </s>: ids and their strings. */
+  tokens(text: string): TokenPiece[] {
+    return splitAddedTokens(text, this.addedTokens).flatMap((s) =>
+      'token' in s
+        ? [{ id: s.token.id, piece: s.token.content }]
+        : this.segmenter.encodePieces(this.normalizer.normalize(s.text)),
+    );
+  }
+
+  /** The ids of `text`, before truncation and </s>. */
   pieceIds(text: string): number[] {
-    return this.segmenter.encode(this.normalizer.normalize(text));
+    return this.tokens(text).map((t) => t.id);
   }
 
-  /** The pieces' strings of `text` (for display and debugging). */
+  /** The tokens' strings of `text` (an unknown run shows as its text, as sentencepiece gives it). */
   pieces(text: string): string[] {
-    return this.pieceIds(text).map((id) => this.model.pieces[id].piece);
+    return this.tokens(text).map((t) => t.piece);
   }
 
-  /** `texts` as fixed-length rows: truncated to `length − 1` pieces, </s>, then <pad> (mask 0). */
+  /** The ids of one row before padding: at most length − 1 tokens, then </s> unless already last. */
+  rowIds(text: string, length = T5_MAX_LENGTH): number[] {
+    const ids = this.pieceIds(text).slice(0, length - 1);
+    // transformers T5Tokenizer._add_eos_if_not_present
+    if (ids[ids.length - 1] !== this.model.eosId) ids.push(this.model.eosId);
+    return ids;
+  }
+
+  /** `texts` as fixed-length rows (rowIds), padded with <pad> (mask 0). */
   encode(texts: readonly string[], length = T5_MAX_LENGTH): Encoding {
     if (!Number.isInteger(length) || length < 1) {
       throw new TokenizerError('bad-length', 'length', `token length must be a positive integer, got ${length}`);
@@ -49,8 +75,7 @@ export class T5Tokenizer {
     const ids = new BigInt64Array(texts.length * length).fill(BigInt(pad));
     const attentionMask = new BigInt64Array(texts.length * length);
     texts.forEach((text, row) => {
-      const rowIds = [...this.pieceIds(text).slice(0, length - 1), this.model.eosId];
-      rowIds.forEach((id, i) => {
+      this.rowIds(text, length).forEach((id, i) => {
         ids[row * length + i] = BigInt(id);
         attentionMask[row * length + i] = 1n;
       });

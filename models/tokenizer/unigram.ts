@@ -1,5 +1,11 @@
 import { type Piece, PieceType, type UnigramModel } from './model.ts';
 
+/** One token of a segmentation: its id and its text. */
+export interface TokenPiece {
+  id: number;
+  piece: string;
+}
+
 /** sentencepiece's penalty below the lowest piece score for an unknown character (unigram_model.h kUnkPenalty). */
 const UNK_PENALTY = 10;
 
@@ -37,6 +43,14 @@ export class UnigramSegmenter {
 
   /** Piece ids of `normalized` (already through the Normalizer). */
   encode(normalized: string): number[] {
+    return this.encodePieces(normalized).map((p) => p.id);
+  }
+
+  /**
+   * The pieces of `normalized` with their ids, as sentencepiece's EncodeAsPieces gives them: an unknown
+   * run is its own text (with id unk), byte-fallback pieces are `<0xXX>`.
+   */
+  encodePieces(normalized: string): TokenPiece[] {
     const chars = [...normalized];
     const best = this.viterbi(chars);
     const spans: { start: number; end: number; id: number }[] = [];
@@ -75,23 +89,25 @@ export class UnigramSegmenter {
     return Math.fround(Buffer.byteLength(text) * this.maxScore - 0.1);
   }
 
-  private emit(chars: string[], spans: { start: number; end: number; id: number }[]): number[] {
-    const out: number[] = [];
+  private emit(chars: string[], spans: { start: number; end: number; id: number }[]): TokenPiece[] {
+    const out: TokenPiece[] = [];
     let prevUnk = false;
     for (const { start, end, id } of spans) {
       const unk = id === this.model.unkId;
-      if (unk && this.model.byteFallback) out.push(...this.bytePieces(chars.slice(start, end).join('')));
-      else if (!(unk && prevUnk)) out.push(id);
+      const text = chars.slice(start, end).join('');
+      if (unk && this.model.byteFallback) out.push(...this.bytePieces(text));
+      else if (unk && prevUnk) out[out.length - 1].piece += text;
+      else out.push({ id, piece: unk ? text : this.model.pieces[id].piece });
       prevUnk = unk;
     }
     return out;
   }
 
   /** <0xXX> pieces of the UTF-8 bytes of `text` (byte fallback; <unk> for a byte the model lacks). */
-  private bytePieces(text: string): number[] {
+  private bytePieces(text: string): TokenPiece[] {
     return [...Buffer.from(text, 'utf8')].map((b) => {
       const piece = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
-      return this.byteIds.get(piece) ?? this.model.unkId;
+      return { id: this.byteIds.get(piece) ?? this.model.unkId, piece };
     });
   }
 }

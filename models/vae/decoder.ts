@@ -1,5 +1,6 @@
 import { GraphBuilder } from '../onnx/graph.ts';
 import { silu } from '../onnx/nn.ts';
+import type { Weights } from '../weights/table.ts';
 import { temporalLevels, type VaeConfig } from './config.ts';
 import { causalConv3d, spatialNorm3d, type ZqScale } from './layers.ts';
 import { upsample3d } from './resample.ts';
@@ -13,7 +14,7 @@ import { vaeDecoderWeightShapes } from './weights.ts';
  * even T (the reference's two paths, chosen in-graph by parity). Every norm is a SpatialNorm3D
  * conditioned on z itself (zq = z). Any B, k, h, w.
  */
-export function buildVaeDecoder(c: VaeConfig, weights: ReadonlyMap<string, Float32Array>): GraphBuilder {
+export function buildVaeDecoder(c: VaeConfig, weights: Weights): GraphBuilder {
   const g = new GraphBuilder('vae_decoder');
   const w = new VaeWeights(g, weights, vaeDecoderWeightShapes(c));
   const opts = { groups: c.group_norm_groups, eps: c.group_norm_eps };

@@ -1,5 +1,6 @@
 import { GraphBuilder } from '../onnx/graph.ts';
 import { silu } from '../onnx/nn.ts';
+import type { Weights } from '../weights/table.ts';
 import { temporalLevels, type VaeConfig } from './config.ts';
 import { causalConv3d, groupNorm } from './layers.ts';
 import { downsample3d } from './resample.ts';
@@ -11,7 +12,7 @@ import { vaeEncoderWeightShapes } from './weights.ts';
  * ContextParallelEncoder3D as an ONNX graph: `x` [B, in_channels, F, H, W] (pixels in [-1, 1], F = 1 + 4k
  * or 4k, H and W multiples of 8) → `moments` [B, 2·z, 1 + k or k, H/8, W/8], mean then log-variance. Any B, F, H, W.
  */
-export function buildVaeEncoder(c: VaeConfig, weights: ReadonlyMap<string, Float32Array>): GraphBuilder {
+export function buildVaeEncoder(c: VaeConfig, weights: Weights): GraphBuilder {
   const g = new GraphBuilder('vae_encoder');
   const w = new VaeWeights(g, weights, vaeEncoderWeightShapes(c));
   const norm = { groups: c.group_norm_groups, eps: c.group_norm_eps };

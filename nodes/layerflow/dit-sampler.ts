@@ -119,6 +119,19 @@ function givenFrames(layout: SequenceLayout, latent: LatentValue): GivenFrames |
 }
 
 /**
+ * The graph a task runs: the pack's merged one (content LoRA folded in at 1, motion LoRA off: no LoRA
+ * compute) when the strengths are the released ones, else the graph with LoRA branches and strength inputs.
+ */
+function transformerFile(model: ModelHandle, task: Task) {
+  const { pack } = model;
+  const merged = pack.files[`transformerMerged.${task}`];
+  if (merged && model.motionScale === 0 && model.contentScale === 1) return merged;
+  const file = pack.files[`transformer.${task}`] ?? pack.files.transformer;
+  if (!file) throw new LayerflowError('bad-pack', `model pack ${pack.manifest.name} has no transformer for ${task}`);
+  return file;
+}
+
+/**
  * The transformer as the sampler's batch network: the rows (uncond, cond) as one batch of `x`, their text
  * rows as `context`, the LoRA strengths, and the spliced given frames as `cond_input`. Checks the signal
  * before and after every evaluation, so a cancel lands within one step.
@@ -131,10 +144,8 @@ async function transformerNetwork(
   signal?: AbortSignal,
 ): Promise<BatchNetwork> {
   const { pack } = model;
-  const file = pack.files[`transformer.${layout.task}`] ?? pack.files.transformer;
-  if (!file)
-    throw new LayerflowError('bad-pack', `model pack ${pack.manifest.name} has no transformer for ${layout.task}`);
-  const session = await getSession(file.abs);
+  const session = await getSession(transformerFile(model, layout.task).abs);
+  const takes = new Set(session.ort.inputNames);
   const D = frameSize(layout);
   const contextDims = [layout.condition.prompts.length * pack.config.textTokensPerLayer, pack.config.textHidden];
   return async (x, timestep, _alpha, rows) => {
@@ -147,9 +158,9 @@ async function transformerNetwork(
         dims: [b, ...contextDims],
         data: repeat(b, text.cond.length, (r) => (rows[r] === 'cond' ? text.cond : text.uncond)),
       },
-      motion_scale: { dims: [1], data: Float32Array.of(model.motionScale) },
-      content_scale: { dims: [1], data: Float32Array.of(model.contentScale) },
     };
+    if (takes.has('motion_scale')) feeds.motion_scale = { dims: [1], data: Float32Array.of(model.motionScale) };
+    if (takes.has('content_scale')) feeds.content_scale = { dims: [1], data: Float32Array.of(model.contentScale) };
     if (spliced) {
       const { latents } = spliced;
       feeds.cond_input = {

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { z } from 'zod';
 import type { PortType } from '../../graph-engine/ports.ts';
 import { defineNode, type SpecIssue } from '../../graph-engine/spec.ts';
@@ -51,6 +52,8 @@ export function packHandleTypes(name: string, manifest: Manifest | undefined): R
   };
 }
 
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
 function packIssues(name: string, manifest: Manifest | undefined): SpecIssue[] {
   if (manifest || builtinVariant(name)) return []; // built-in packs are generated on first run
   return [
@@ -70,6 +73,8 @@ export function packFacts(pack: ModelPack): Record<string, unknown> {
     files: Object.fromEntries(
       Object.entries(pack.files).map(([role, f]) => [role, { path: f.path, sha256: f.sha256 }]),
     ),
+    // Every file whose hash was checked when this process opened the pack, external data included.
+    verified: pack.verified.map(({ path, sha256, how }) => ({ path, sha256, how })),
     device: device(),
   };
 }
@@ -111,7 +116,9 @@ export const loadPack = defineNode({
   },
   externalKey: (params) => manifestHash(params.pack),
   async run(_inputs, params, ctx) {
-    const pack = await openPack(params.pack);
+    const pack = await openPack(params.pack, (done, total, file) =>
+      ctx.progress(total ? done / total : 1, `verifying ${basename(file)}: ${mib(done)} of ${mib(total)} MiB`),
+    );
     for (const warning of pack.warnings) ctx.log.warn(warning);
     ctx.report(packFacts(pack));
     const model: ModelHandle = { pack, motionScale: 0, contentScale: 1 };

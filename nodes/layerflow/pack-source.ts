@@ -3,8 +3,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { demoPackDir, ensureDemoPack } from '../../models/demo/index.ts';
+import { resolvePackPath } from '../../models/pack/installed.ts';
 import { MANIFEST_FILE } from '../../models/pack/manifest-file.ts';
-import { type ModelPack, readPack } from '../../models/pack/read.ts';
+import { type ModelPack, type ReadPackOptions, readPack } from '../../models/pack/read.ts';
 import { type Manifest, ManifestSchema } from '../../models/pack/schema.ts';
 import { ensureTinyPack } from '../../models/tiny/ensure.ts';
 import { tinyPackDir } from '../../models/tiny/paths.ts';
@@ -22,7 +23,7 @@ function builtin(name: string): { kind: 'demo' | 'tiny'; variant: 'rgb' | 'rgba'
 /** The folder a `pack` param names (built-in packs live in the repo's .cache/packs). */
 export function packDir(name: string): string {
   const b = builtin(name);
-  if (!b) return resolve(name);
+  if (!b) return resolvePackPath(name);
   return b.kind === 'demo' ? demoPackDir(b.variant) : tinyPackDir(b.variant);
 }
 
@@ -37,11 +38,11 @@ export function builtinVariant(name: string): 'rgb' | 'rgba' | undefined {
 }
 
 /** Opens the pack a `pack` param names, generating a built-in one first when it is missing or stale. */
-export async function openPack(name: string): Promise<ModelPack> {
+export async function openPack(name: string, onProgress?: ReadPackOptions['onProgress']): Promise<ModelPack> {
   const b = builtin(name);
   if (b?.kind === 'tiny') return ensureTinyPack(b.variant);
-  if (b?.kind === 'demo') return readPack(await ensureDemoPack(b.variant));
-  return readPack(resolve(name));
+  if (b?.kind === 'demo') return readPack(await ensureDemoPack(b.variant), { onProgress });
+  return readPack(packDir(name), { onProgress });
 }
 
 /** sha256 of the pack's manifest, which names every file's sha256: a content key for the whole pack. */

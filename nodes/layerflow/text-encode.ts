@@ -87,10 +87,13 @@ export const textEncode = defineNode({
   docs:
     'Encodes each layer prompt (foreground, background, blended scene, already prefixed "i, " by Layer ' +
     'Prompts) with the pack tokenizer and T5 encoder: one [226, hidden] block per layer, for the ' +
-    'conditional rows. The unconditional rows are zeros when the negative prompt is empty, exactly as ' +
-    'the reference samples; otherwise the negative prompt, encoded once per layer. The learned layer ' +
-    "embedding (Linear(1 → width) + LayerNorm of the layer index) is not added here: like the reference's " +
-    'position-embedding mixin, the transformer adds it to all 226 text rows of each layer, in both rows.',
+    "conditional rows. Tokens as the reference's T5Tokenizer gives them: at most 225 plus </s>, padded to " +
+    '226 (the padding takes part in attention, as in the reference); </s>, <pad>, <unk> and <extra_id_N> ' +
+    'typed in a prompt become those tokens. The unconditional rows are zeros when the negative prompt is ' +
+    'empty, exactly as the reference samples; otherwise the negative prompt, encoded once per layer. The ' +
+    'learned layer embedding (Linear(1 → width) + LayerNorm of the layer index) is not added here: like ' +
+    "the reference's position-embedding mixin, the transformer adds it to all 226 text rows of each layer, " +
+    'in both rows.',
   purity: 'pure',
   inputs: {
     textEncoder: { type: { kind: 'TextEncoder' } },

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { PortType } from '../../graph-engine/ports.ts';
 import { defineNode } from '../../graph-engine/spec.ts';
-import { composite as compositeFrames } from '../../media/composite.ts';
-import { emptyFrames, type Frames, frameAt } from '../../media/frames.ts';
+import { compositor } from '../../media/composite.ts';
+import type { Frames } from '../../media/frames.ts';
 import { matteAsClip, sameShape, shapeIssues, videoInput, videoType } from './clip.ts';
 import { HexColor, parseHexColor } from './hex-color.ts';
+
+/** Longest stretch of compositing without giving the event loop a turn. */
+const YIELD_MS = 20;
 
 const Params = z.object({
   mode: z.enum(['straight', 'premultiplied']).default('straight').meta({
@@ -78,23 +81,26 @@ export const composite = defineNode({
     if (bg) sameShape(bg, fg, 'background', 'foreground', false);
     const color = parseHexColor(params.backgroundColor);
     warnIfOutside(fg, bg ?? fg, params.offsetX, params.offsetY, ctx.log.warn);
-    let out: Frames | undefined;
-    // Frame by frame, so a long clip reports progress and can be cancelled between frames.
+    const job = compositor({
+      fg,
+      alpha: matte,
+      ...(bg ? { bg } : { color }),
+      mode: params.mode,
+      opacity: params.opacity,
+      offset: { x: params.offsetX, y: params.offsetY },
+    });
+    // Frame by frame, so a long clip reports progress and can be cancelled between frames; the event
+    // loop gets a turn every YIELD_MS.
+    let turn = performance.now();
     for (let f = 0; f < fg.frames; f++) {
       ctx.signal.throwIfAborted();
-      const frame = compositeFrames({
-        fg: frameAt(fg, f),
-        alpha: matte && frameAt(matte, f),
-        ...(bg ? { bg: frameAt(bg, f) } : { color }),
-        mode: params.mode,
-        opacity: params.opacity,
-        offset: { x: params.offsetX, y: params.offsetY },
-      });
-      out ??= emptyFrames({ ...frame, frames: fg.frames });
-      out.data.set(frame.data, f * frame.data.length);
+      job.frames(f, f + 1);
       ctx.progress((f + 1) / fg.frames);
-      await new Promise((resolve) => setImmediate(resolve));
+      if (performance.now() - turn > YIELD_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turn = performance.now();
+      }
     }
-    return { video: out };
+    return { video: job.out };
   },
 });

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { z } from 'zod';
 import { defineNode } from '../../graph-engine/spec.ts';
+import { INSTALL_HINT, missingTools } from '../../media/ffmpeg-binaries.ts';
 import { readVideo } from '../../media/read-video.ts';
 import { sliceFrames } from './clip.ts';
 import { FALLBACK_INPUT, FILE_VIDEO, fallbackVideo, fileKey, noFileIssue, requireFile } from './files.ts';
@@ -34,6 +35,13 @@ export const loadVideo = defineNode({
       ? [{ field: 'path', code: 'image-file', message: 'this is an image; use Load Frames for images and sequences' }]
       : noFileIssue(params.path, inputs.fallback, 'choose a video file'),
   }),
+  checkEnvironment: (params) => {
+    // while no file is chosen the fallback is passed on and nothing is decoded
+    const problem = params.path.trim() === '' ? undefined : missingTools(['ffprobe', 'ffmpeg']);
+    if (!problem) return [];
+    const message = `videos are decoded with ffprobe and ffmpeg, which cannot run here: ${problem}. ${INSTALL_HINT}`;
+    return [{ field: 'path', code: 'missing-tool', message }];
+  },
   externalKey: (params) => (params.path.trim() === '' ? Promise.resolve('fallback') : fileKey(params.path)),
   probe: probeVideoFile,
   async run(inputs, params, ctx) {

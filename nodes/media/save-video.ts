@@ -1,7 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
-import { defineNode, type RunContext, type SpecIssue } from '../../graph-engine/spec.ts';
+import { defineNode, type Prepared, type RunContext, type SpecIssue } from '../../graph-engine/spec.ts';
+import { type Encoder, EncoderSpeed } from '../../media/encoder.ts';
+import { returnEncoder, takeEncoder } from '../../media/encoder-pool.ts';
+import { INSTALL_HINT, missingTools, type Tool } from '../../media/ffmpeg-binaries.ts';
 import type { Frames } from '../../media/frames.ts';
 import { VideoFormat, writeVideo } from '../../media/write-video.ts';
 import { layersInput, matteAsClip, sameShape, shapeIssues, videoInput, withMatte } from './clip.ts';
@@ -25,6 +28,15 @@ const FORMAT_LABELS: Record<VideoFormat, string> = {
   gif: 'GIF (1-bit alpha)',
 };
 
+/** What each format runs: ffmpeg to encode, ffprobe to check that alpha survived; PNGs need neither. */
+const TOOLS: Record<VideoFormat, Tool[]> = {
+  'mp4-h264': ['ffmpeg'],
+  'webm-vp9-alpha': ['ffmpeg'], // its alpha is checked in the file header
+  prores4444: ['ffmpeg', 'ffprobe'],
+  'png-seq': [],
+  gif: ['ffmpeg'],
+};
+
 /** Whether the format stores an alpha channel (GIF: on/off at half opacity). */
 function keepsAlpha(format: VideoFormat): boolean {
   return format !== 'mp4-h264';
@@ -37,6 +49,14 @@ const Params = z.object({
   }),
   filename: FileNameParam,
   fps: z.number().min(0).max(1000).default(0).meta({ label: "FPS (0: the clip's own)" }),
+  speed: EncoderSpeed.default('fast').meta({
+    label: 'Encoding',
+    docs: 'fast: the same quality (PSNR, SSIM) in a fraction of the time, larger files; small: slower, smaller files',
+    choices: [
+      { value: 'fast', label: 'Fast (same quality, larger file)' },
+      { value: 'small', label: 'Small file (slower)' },
+    ],
+  }),
 });
 type Params = z.infer<typeof Params>;
 
@@ -59,6 +79,18 @@ function inputIssues(inputs: Record<string, unknown>, format: VideoFormat): Spec
   return issues;
 }
 
+/** The encoder process started for this node at the beginning of the job, taken (it serves one file). */
+function preparedEncoder(ctx: RunContext): Encoder | undefined {
+  const prepared = ctx.prepared as PreparedEncoder | undefined;
+  const encoder = prepared?.encoder;
+  if (prepared) prepared.encoder = undefined;
+  return encoder;
+}
+
+interface PreparedEncoder extends Prepared {
+  encoder?: Encoder;
+}
+
 /** Writes one clip with the node's format and fps; H.264 gets odd sizes padded by a pixel. */
 async function writeClip(
   clip: Frames,
@@ -72,7 +104,12 @@ async function writeClip(
   if (format === 'mp4-h264' && (clip.width % 2 || clip.height % 2)) {
     ctx.log.info(`${path}: H.264 needs even sizes; ${clip.width}×${clip.height} padded by a pixel`);
   }
-  await writeVideo(params.fps > 0 ? { ...clip, fps: params.fps } : clip, path, format, { padOdd: true, metadata });
+  await writeVideo(params.fps > 0 ? { ...clip, fps: params.fps } : clip, path, format, {
+    padOdd: true,
+    speed: params.speed,
+    encoder: preparedEncoder(ctx),
+    metadata,
+  });
 }
 
 /** The video (with the matte merged in as alpha) written as `<name>.<ext>`; returns its path. */
@@ -130,6 +167,25 @@ export const saveVideo = defineNode({
     outputs: { file: { kind: 'Text' } },
     issues: [...inputIssues(inputs, params.format), ...shapeIssues(inputs.alpha, inputs.video, 'alpha', 'video', true)],
   }),
+  // ffmpeg starts while the nodes upstream run: loading it costs more than encoding a short clip
+  prepare(params): PreparedEncoder | undefined {
+    if (params.format === 'png-seq') return undefined;
+    const prepared: PreparedEncoder = {
+      encoder: takeEncoder(params.format, { speed: params.speed, padOdd: true }),
+      dispose: async () => {
+        if (prepared.encoder) await returnEncoder(prepared.encoder);
+        prepared.encoder = undefined;
+      },
+    };
+    return prepared;
+  },
+  checkEnvironment: (params) => {
+    const tools = TOOLS[params.format];
+    const problem = missingTools(tools);
+    if (!problem) return [];
+    const message = `${params.format} is written with ${tools.join(' and ')}, which cannot run here: ${problem}. ${INSTALL_HINT}; or save as png-seq, which needs neither`;
+    return [{ field: 'format', code: 'missing-tool', message }];
+  },
   async run(inputs, params, ctx) {
     if (inputs.video === undefined && inputs.layers === undefined) {
       throw new MediaNodeError('no-input', 'nothing to save: connect a video or layers', 'video');

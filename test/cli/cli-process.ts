@@ -12,10 +12,11 @@ export interface CliResult {
 }
 
 /** Starts `node --import tsx cli/main.ts …` with stdout and stderr piped (so not a TTY). */
-export function startCli(args: string[], cwd?: string) {
+export function startCli(args: string[], cwd?: string, env?: Record<string, string>) {
   const proc = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ? { ...process.env, ...env } : process.env,
   });
   let stdout = '';
   let stderr = '';
@@ -29,6 +30,7 @@ export function startCli(args: string[], cwd?: string) {
   return { proc, done };
 }
 
-export function cli(args: string[], cwd?: string): Promise<CliResult> {
-  return startCli(args, cwd).done;
+/** Runs the CLI to its end; `env` adds to (or overrides) this process's environment. */
+export function cli(args: string[], cwd?: string, env?: Record<string, string>): Promise<CliResult> {
+  return startCli(args, cwd, env).done;
 }

@@ -4,6 +4,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { StudioServices } from '../../api/services.ts';
+import { HEADLESS_ARGS, headlessBrowser } from '../../cli/headless-browser.ts';
 import { RENDERER_DIR } from '../../server/renderer-build.ts';
 import { startServer } from '../../server/server.ts';
 import { tempDataDir } from './toy-studio.ts';
@@ -46,9 +47,9 @@ async function buildRenderer(): Promise<void> {
 /** Headless Chromium on the studio's URL with its token; page errors fail the close. */
 async function openBrowser(url: string): Promise<{ browser: Browser; page: Page; errors: string[] }> {
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: (await headlessBrowser()).path,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    args: HEADLESS_ARGS,
   });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors: string[] = [];

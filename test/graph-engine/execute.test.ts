@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { z } from 'zod';
+import { ValueCache } from '../../graph-engine/cache.ts';
 import { type EngineEvent, EngineEventSchema } from '../../graph-engine/events.ts';
 import { executeWorkflow } from '../../graph-engine/execute.ts';
 import { defineNode } from '../../graph-engine/spec.ts';
@@ -176,4 +177,143 @@ test('a node that leaves out a declared output fails with that output named', as
   const result = await executeWorkflow(wf, registry, { outDir });
   assert.equal(result.status, 'failed');
   assert.match(result.error?.message ?? '', /returned no value for its output "b"/);
+});
+
+/** A toy sink that records when it starts and ends and waits on `gate` (its signal aborts the wait). */
+function gatedSink(type: string, log: string[], gate: Promise<void>) {
+  return defineNode({
+    type,
+    version: 1,
+    category: 'Toy',
+    title: type,
+    docs: '',
+    purity: 'sink',
+    inputs: { value: { type: { kind: 'Number' } } },
+    outputs: {},
+    params: z.object({}),
+    run: async (_inputs, _params, ctx) => {
+      log.push(`${ctx.nodeId} start`);
+      await new Promise<void>((resolve, reject) => {
+        gate.then(resolve);
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+      });
+      log.push(`${ctx.nodeId} end`);
+      return {};
+    },
+  });
+}
+
+test('independent sinks run at the same time: each starts before any of them ends', async () => {
+  const { registry } = toyEngine();
+  const log: string[] = [];
+  let open = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  registry.register(gatedSink('toy.gated', log, gate));
+  const wf = mustLoad({
+    schemaVersion: 2,
+    nodes: {
+      n: { type: 'toy.num', typeVersion: 1, params: { value: 2 } },
+      a: { type: 'toy.gated', typeVersion: 1, inputs: { value: link('n', 'value') } },
+      b: { type: 'toy.gated', typeVersion: 1, inputs: { value: link('n', 'value') } },
+      c: { type: 'toy.gated', typeVersion: 1, inputs: { value: link('n', 'value') } },
+    },
+  });
+  const running = executeWorkflow(wf, registry, { outDir });
+  // one at a time, the first sink would wait on the gate forever and the others would never start
+  while (log.length < 3) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(log.sort(), ['a start', 'b start', 'c start']);
+  open();
+  const result = await running;
+  assert.equal(result.status, 'finished');
+  assert.deepEqual(Object.keys(result.nodes).sort(), ['a', 'b', 'c', 'n']);
+});
+
+test('a failing branch stops the nodes running beside it, starts nothing more, and is the job error', async () => {
+  const { registry, runs } = toyEngine();
+  const log: string[] = [];
+  registry.register(gatedSink('toy.gated', log, new Promise<void>(() => {})));
+  const wf = mustLoad({
+    schemaVersion: 2,
+    nodes: {
+      g: { type: 'toy.noise', typeVersion: 1, params: { w: 7, h: 3, seed: 5 } },
+      n: { type: 'toy.num', typeVersion: 1, params: { value: 2 } },
+      wait: { type: 'toy.gated', typeVersion: 1, inputs: { value: link('n', 'value') } },
+      x: { type: 'toy.boom', typeVersion: 1, inputs: { grid: link('g', 'grid') } },
+      t: { type: 'toy.total', typeVersion: 1, inputs: { grid: link('x', 'grid') } },
+    },
+  });
+  const events: EngineEvent[] = [];
+  const result = await executeWorkflow(wf, registry, {
+    outDir,
+    targets: ['wait', 't'],
+    onEvent: (e) => events.push(e),
+  });
+  assert.equal(result.status, 'failed');
+  assert.equal(result.error?.nodeId, 'x');
+  assert.deepEqual(log, ['wait start'], 'the waiting sink was stopped, not finished');
+  assert.equal(runs.t, undefined);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'node-failed').map((e) => e.nodeId),
+    ['x'],
+  );
+  assert.equal(events.at(-1)?.type, 'job-failed');
+});
+
+test('prepare runs when the job starts for sinks that will run, reaches run, and is disposed at the end', async () => {
+  const { registry } = toyEngine();
+  const log: string[] = [];
+  registry.register(
+    defineNode({
+      type: 'toy.prepared-save',
+      version: 1,
+      category: 'Toy',
+      title: 'Prepared save',
+      docs: '',
+      purity: 'sink',
+      writesRunFiles: true,
+      inputs: { value: { type: { kind: 'Number' } } },
+      outputs: {},
+      params: z.object({ name: z.string() }),
+      prepare: (params) => {
+        log.push(`prepare ${params.name}`);
+        return { dispose: async () => void log.push(`dispose ${params.name}`) };
+      },
+      run: async (inputs, params, ctx) => {
+        log.push(`run ${params.name} with ${ctx.prepared ? 'prepared' : 'nothing'}`);
+        await writeFile(join(ctx.outDir, `${params.name}.txt`), String(inputs.value));
+        return {};
+      },
+    }),
+  );
+  const wf = (value: number) =>
+    mustLoad({
+      schemaVersion: 2,
+      nodes: {
+        n: { type: 'toy.num', typeVersion: 1, params: { value } },
+        s: { type: 'toy.spin', typeVersion: 1, params: { steps: 3 }, inputs: { value: link('n', 'value') } },
+        a: { type: 'toy.prepared-save', typeVersion: 1, params: { name: 'a' }, inputs: { value: link('s', 'value') } },
+        b: { type: 'toy.prepared-save', typeVersion: 1, params: { name: 'b' }, inputs: { value: link('n', 'value') } },
+      },
+    });
+  const cache = new ValueCache();
+  const events: string[] = [];
+  const onEvent = (e: EngineEvent) => {
+    if (e.type === 'node-started') log.push(`start ${e.nodeId}`);
+    events.push(e.type);
+  };
+  assert.equal((await executeWorkflow(wf(1), registry, { outDir, cache, onEvent })).status, 'finished');
+  assert.deepEqual([...log.slice(0, 2).sort(), log[2]], ['prepare a', 'prepare b', 'start n'], 'prepared first');
+  assert.ok(log.includes('run a with prepared') && log.includes('run b with prepared'));
+  assert.deepEqual(log.slice(-2).sort(), ['dispose a', 'dispose b'], 'disposed after the last node');
+  // b's input is unchanged: a cache hit, so only a is prepared again
+  log.length = 0;
+  const again = await executeWorkflow(wf(1), registry, { outDir, cache, onEvent, targets: ['a', 'b'] });
+  assert.equal(again.nodes.b.cached, true);
+  assert.equal(again.nodes.a.cached, true);
+  assert.ok(!log.some((l) => l.startsWith('prepare')), 'nothing prepared for cache hits');
+  log.length = 0;
+  await executeWorkflow(wf(2), registry, { outDir, cache });
+  assert.deepEqual(log.filter((l) => l.startsWith('prepare')).sort(), ['prepare a', 'prepare b']);
 });

@@ -9,7 +9,7 @@ import { readFrameSequence } from '../../media/frame-sequence.ts';
 import type { Frames } from '../../media/frames.ts';
 import { readVideo } from '../../media/read-video.ts';
 import { writeVideo } from '../../media/write-video.ts';
-import { DAVIS_DIR, maxDiff, meanDiff, smoothClip } from './clips.ts';
+import { DAVIS_DIR, maxDiff, meanDiff, smoothClip, uniform } from './clips.ts';
 
 let dir = '';
 before(async () => {
@@ -56,6 +56,16 @@ test('webm-vp9-alpha and prores4444 keep alpha', async () => {
     const colourErr = meanDiff(colours(back, opaque), colours(clip, opaque)) * 255;
     assert.ok(colourErr < colourTol, `${format} colour mean error ${colourErr}/255`);
   }
+});
+
+test('webm-vp9-alpha keeps every frame of busy content (each frame with its alpha)', async () => {
+  const rand = uniform(5);
+  const frames = 30;
+  const data = new Float32Array(frames * 32 * 48 * 4).map(() => rand());
+  const path = join(dir, 'noise.webm');
+  await writeVideo({ frames, height: 32, width: 48, channels: 4, fps: 8, data }, path, 'webm-vp9-alpha');
+  const back = await readVideo(path);
+  assert.deepEqual([back.frames, back.channels], [frames, 4]);
 });
 
 test('gif keeps colour and thresholded transparency', async () => {
@@ -111,24 +121,30 @@ test('writes are atomic: no temporary files are left beside the outputs', async 
   );
 });
 
-test('a missing ffmpeg is reported with an install hint and the file', async () => {
-  const saved = process.env.PATH;
-  const empty = await mkdtemp(join(tmpdir(), 'lf-nopath-'));
-  process.env.PATH = empty;
+test('a missing ffprobe is reported with the file, what was tried and an install hint', async () => {
+  const saved = process.env.LAYERFLOW_FFPROBE;
+  process.env.LAYERFLOW_FFPROBE = join(dir, 'no-ffprobe');
   try {
     await assert.rejects(readVideo(join(dir, 'rgb.mp4')), (e: unknown) => {
       return (
         e instanceof MediaError &&
         e.code === 'ffmpeg-missing' &&
-        /ffprobe was not found/.test(e.message) &&
+        e.message.includes(`ffprobe is needed for ${join(dir, 'rgb.mp4')}`) &&
+        /LAYERFLOW_FFPROBE=.*no-ffprobe is not an executable file/.test(e.message) &&
+        /npm install/.test(e.message) &&
         /apt install ffmpeg/.test(e.message)
       );
     });
   } finally {
-    process.env.PATH = saved;
-    await rm(empty, { recursive: true });
+    restoreEnv('LAYERFLOW_FFPROBE', saved);
   }
 });
+
+/** Puts an environment variable back as it was (the suite also runs with LAYERFLOW_FF* set). */
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
 
 test('alpha that does not survive encoding fails the write, naming the file, and leaves nothing', async () => {
   const fake = join(dir, 'fake-ffprobe.sh');
@@ -137,6 +153,7 @@ test('alpha that does not survive encoding fails the write, naming the file, and
   });
   await writeFile(fake, `#!/bin/sh\necho '${json}'\n`);
   await chmod(fake, 0o755);
+  const saved = process.env.LAYERFLOW_FFPROBE;
   process.env.LAYERFLOW_FFPROBE = fake;
   const path = join(dir, 'lost.mov');
   try {
@@ -144,7 +161,7 @@ test('alpha that does not survive encoding fails the write, naming the file, and
       return e instanceof MediaError && e.code === 'alpha-lost' && e.message.includes(path);
     });
   } finally {
-    delete process.env.LAYERFLOW_FFPROBE;
+    restoreEnv('LAYERFLOW_FFPROBE', saved);
   }
   assert.ok(!(await readdir(dir)).some((n) => n.includes('lost')));
 });

@@ -3,12 +3,14 @@ import type { GraphBuilder } from '../../models/onnx/graph.ts';
 
 export type Feeds = Record<string, { data: Float32Array; dims: number[] }>;
 
-/** Runs a built graph once on the CPU and returns its float32 outputs by name. */
+/** Runs a built graph once on the CPU and returns its float32 outputs by name; feeds it lacks are left out. */
 export async function runGraph(g: GraphBuilder, feeds: Feeds): Promise<Record<string, Float32Array>> {
   const session = await ort.InferenceSession.create(g.serialize().model, { intraOpNumThreads: 2 });
   try {
     const inputs = Object.fromEntries(
-      Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)]),
+      Object.entries(feeds)
+        .filter(([k]) => session.inputNames.includes(k))
+        .map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)]),
     );
     const out = await session.run(inputs);
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));

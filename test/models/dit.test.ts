@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 import { type BuildDitOptions, buildDit } from '../../models/dit/build.ts';
 import { condFramesFor, type DitConfig, DitConfigSchema } from '../../models/dit/config.ts';
 import { DitError } from '../../models/dit/errors.ts';
@@ -285,4 +289,31 @@ test('dit RGB splice table: tasks 1-3 and decomposition at the reference slots o
       [13, 17],
     ],
   );
+});
+
+test('dit folded content LoRA: equals the LoRA graph at strength 1, and ONNX Runtime folds it into constants', async () => {
+  const feeds = inputs(rgb, 1, 12, 44);
+  const lora = await run(weights, feeds, { lora: { motion: false } });
+  const folded = buildDit(rgb, weights, { lora: { motion: false, content: 'folded' } });
+  const got = (await runGraph(folded, feeds)).out;
+  assert.ok(errors(got, lora).rel < 1e-5);
+  // The session ORT builds has no product of LoRA matrices left to compute per call.
+  const dir = mkdtempSync(path.join(tmpdir(), 'lf-fold-'));
+  try {
+    const optimized = path.join(dir, 'optimized.onnx');
+    const session = await ort.InferenceSession.create(folded.serialize().model, {
+      graphOptimizationLevel: 'basic',
+      optimizedModelFilePath: optimized,
+    });
+    await session.release();
+    const model = onnxProto.onnx.ModelProto.decode(readFileSync(optimized));
+    const loraInputs = model.graph?.node?.filter((n) => n.input?.some((i) => /matrix_[CD]/.test(i))) ?? [];
+    assert.deepEqual(
+      loraInputs.map((n) => n.opType),
+      [],
+      'no node reads a LoRA matrix',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

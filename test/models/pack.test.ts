@@ -111,20 +111,35 @@ describe('model pack write/read', () => {
     await refused(dir, 'file-missing', file);
   });
 
-  it('reuses verified hashes for files whose size and mtime did not change', async () => {
+  it('reuses verified hashes for unchanged files, and catches a rewrite whose mtime was put back', async () => {
     const dir = await freshPack();
     const file = join(dir, 'layer-embedder.safetensors');
+    const first = await readPack(dir, { rehash: true });
+    assert.ok(first.verified.every((f) => f.how === 'hashed'));
+    const again = await readPack(dir, {});
+    // from memory within the process; a cold open in another process reads the cache file:
+    const cache = JSON.parse(await readFile(join(dir, HASH_CACHE_FILE), 'utf8'));
+    assert.equal(cache.version, 2);
+    assert.ok(again.verified.some((f) => f.path === 'layer-embedder.safetensors'));
     const when = 1_700_000_000;
     await utimes(file, when, when);
-    await readPack(dir); // hashes the touched file once and caches it
     const bytes = await readFile(file);
     bytes[0] ^= 0xff;
     await writeFile(file, bytes);
     await utimes(file, when, when);
-    // Same (path, size, mtime): trusted from the cache, so not re-read.
-    await readPack(dir);
-    const cache = JSON.parse(await readFile(join(dir, HASH_CACHE_FILE), 'utf8'));
-    assert.equal(cache.files['layer-embedder.safetensors'].bytes, 64);
+    // Same size and mtime, but the inode's ctime moved: hashed again and refused.
+    await refused(dir, 'hash-mismatch', file);
+  });
+
+  it('a forced re-hash reads every file, external data included, and reports progress to the end', async () => {
+    const dir = await freshPack();
+    const pack = await readPack(dir);
+    const progress: number[] = [];
+    const forced = await readPack(dir, { rehash: true, onProgress: (done, total) => progress.push(done / total) });
+    assert.ok(forced.verified.every((f) => f.how === 'hashed'));
+    const ext = pack.manifest.files.transformer?.externalData?.path;
+    assert.ok(ext && forced.verified.some((f) => f.path === ext), 'external data is verified');
+    assert.equal(progress.at(-1), 1);
   });
 
   it('reports schema errors with the manifest file and the JSON path', async () => {

@@ -108,7 +108,7 @@ describe('tiny pack parts', () => {
     );
   });
 
-  it('encode text to [B, 226, textHidden] with one embedding row per tokenizer piece', async () => {
+  it('encode text to [B, 226, textHidden] with one embedding row per tokenizer id', async () => {
     const pack = await tinyPack('rgb');
     const tokenizer = loadTokenizer(pack.files.tokenizer.abs);
     const session = await getSession(pack.files.textEncoder.abs, cpu);
@@ -119,8 +119,9 @@ describe('tiny pack parts', () => {
     assert.ok(values.every(Number.isFinite));
     const rows = [values.subarray(0, 226 * pack.config.textHidden), values.subarray(226 * pack.config.textHidden)];
     assert.notDeepEqual(rows[0], rows[1], 'different prompts, different states');
-    // The last piece's id is the table's last row; one past it is outside the table.
-    const vocab = tokenizer.model.pieces.length;
+    // The last id (<extra_id_0>) is the table's last row; one past it is outside the table.
+    const vocab = tokenizer.size;
+    assert.deepEqual([...tokenizer.encode(['<extra_id_0>']).ids.slice(0, 2)], [BigInt(vocab - 1), 1n]);
     const at = (id: number) => ({ input_ids: { dims: [1, 1], data: BigInt64Array.of(BigInt(id)) } });
     await runSession(session, at(vocab - 1));
     await assert.rejects(runSession(session, at(vocab)));

@@ -49,7 +49,9 @@ test('tokenizer: hand-checked best segmentations', () => {
   assert.deepEqual(t.pieces('thet'), ['▁the', 't']);
   // Spaces: leading and trailing dropped, runs collapsed, so both give the same pieces.
   assert.deepEqual(t.pieceIds('   the    cat  '), t.pieceIds('the cat'));
-  assert.deepEqual(t.pieces(' \u00a0 '), ['▁', '<unk>']); // no charsmap: U+00A0 is not a space here
+  // No charsmap: U+00A0 is not a space here; an unknown run shows as its text, as sentencepiece gives it.
+  assert.deepEqual(t.pieces(' \u00a0 '), ['▁', '\u00a0']);
+  assert.deepEqual(t.pieceIds(' \u00a0 '), [3, 2]);
   assert.deepEqual(t.pieceIds('   '), []);
 });
 
@@ -131,6 +133,56 @@ test('tokenizer: </s> appended, padded with <pad> to 226 with a matching attenti
     attentionMask.slice(226).reduce((a, b) => a + b, 0n),
     1n,
   );
+});
+
+test('tokenizer: </s>, <pad>, <unk> in a prompt are those ids, split out before SentencePiece', () => {
+  const t = new T5Tokenizer(model(HAND));
+  assert.deepEqual(t.pieceIds('the</s>cat'), [4, 1, 6]); // each side segmented on its own: "cat" gets its ▁
+  assert.deepEqual(t.pieceIds('the <pad> <unk>cat'), [4, 0, 2, 6]);
+  assert.deepEqual(t.pieces('hat</s>'), ['▁h', 'at', '</s>']);
+});
+
+test('tokenizer: sentinels <extra_id_N> are pieces + 99 − N and eat the whitespace around them', () => {
+  const t = new T5Tokenizer(model(HAND));
+  const sentinel = (n: number) => HAND.length + 99 - n;
+  assert.equal(t.size, HAND.length + 100);
+  assert.deepEqual(t.pieceIds('<extra_id_0>'), [sentinel(0)]);
+  assert.deepEqual(t.pieceIds('the <extra_id_12>  cat'), [4, sentinel(12), 6]);
+  assert.deepEqual(t.pieceIds('the<extra_id_99>cat'), [4, sentinel(99), 6]);
+  assert.ok(
+    t.pieceIds('<extra_id_100>').every((id) => id < HAND.length),
+    'not a sentinel',
+  );
+  // Python's whitespace: an ideographic space is eaten too; 'a' is then its own word.
+  assert.deepEqual(t.pieceIds('a\u3000<extra_id_1>\u3000a'), [3, 12, sentinel(1), 3, 12]);
+});
+
+test('tokenizer: </s> is appended unless the ids already end with it, also at the 225-id cut', () => {
+  const t = new T5Tokenizer(model(HAND));
+  const row = (text: string) => [...t.encode([text], 226).ids].map(Number);
+  assert.deepEqual(row('the cat</s>').slice(0, 4), [4, 6, 1, 0]);
+  assert.deepEqual(row('the cat </s></s>').slice(0, 5), [4, 6, 1, 1, 0]);
+  const words = (n: number) => Array.from({ length: n }, () => 'the').join(' ');
+  // 224 pieces + </s> = 225 ids ending in </s>: kept as they are, one pad.
+  assert.deepEqual(row(`${words(224)}</s>`).slice(223), [4, 1, 0]);
+  // 225 pieces + </s>: cut to 225 pieces, then </s>.
+  assert.deepEqual(row(`${words(225)}</s>`).slice(223), [4, 4, 1]);
+  // The cut lands on a literal </s>: nothing appended (the cats are cut away).
+  assert.deepEqual(row(`${words(224)}</s> cat cat`).slice(223), [4, 1, 0]);
+});
+
+test('tokenizer: a tokenizer.json splits out exactly its added_tokens', () => {
+  const json = {
+    added_tokens: [
+      ...SPECIALS.map((p, id) => ({ id, content: p.piece, special: true })),
+      { id: HAND.length, content: '<mask>', special: true, lstrip: true, rstrip: false },
+    ],
+    model: { type: 'Unigram', unk_id: 2, vocab: [...HAND, { piece: '<mask>' }].map((p) => [p.piece, 0]) },
+  };
+  const t = tokenizerFromBytes(new TextEncoder().encode(JSON.stringify(json)), 'tokenizer.json');
+  assert.deepEqual(t.pieceIds('the <mask> cat</s>'), [4, HAND.length, 6, 1]);
+  assert.ok(!t.pieceIds('<extra_id_0>').includes(HAND.length + 99), 'no sentinels of its own');
+  assert.equal(t.size, HAND.length + 1);
 });
 
 test('tokenizer: long text is truncated to 225 pieces plus </s>', () => {

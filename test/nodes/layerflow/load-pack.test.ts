@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ensureDemoPack } from '../../../models/demo/index.ts';
@@ -26,14 +27,25 @@ describe('layerflow.load-pack', () => {
     const facts = ctx.recorded.facts as {
       pack: { name: string; variant: string; tasks: string[] };
       files: Record<string, { sha256: string }>;
+      verified: { path: string; sha256: string; how: string }[];
       device: { provider: string };
     };
     assert.equal(facts.pack.name, 'demo-rgba');
     assert.equal(facts.pack.variant, 'rgba');
     assert.deepEqual(facts.pack.tasks, ['generate', 'decompose', 'fg-to-bg', 'bg-to-fg']);
     const manifest = JSON.parse(await readFile(join(await ensureDemoPack('rgba'), 'manifest.json'), 'utf8'));
-    for (const [role, file] of Object.entries(manifest.files as Record<string, { sha256: string }>)) {
+    const files = manifest.files as Record<
+      string,
+      { path: string; sha256: string; externalData?: { path: string; sha256: string } }
+    >;
+    for (const [role, file] of Object.entries(files)) {
       assert.equal(facts.files[role].sha256, file.sha256, role);
+      // the hashes actually checked, external data included
+      for (const ref of [file, ...(file.externalData ? [file.externalData] : [])]) {
+        const seen = facts.verified.find((v) => v.path === ref.path);
+        assert.equal(seen?.sha256, ref.sha256, `verified ${ref.path}`);
+        assert.ok(seen && ['hashed', 'cached'].includes(seen.how));
+      }
     }
     assert.match(facts.device.provider, /\w/);
   });
@@ -58,6 +70,23 @@ describe('layerflow.load-pack', () => {
     assert.equal(outputs.model.temporalCompression, 1);
     assert.equal(outputs.vae.width, 64);
     assert.equal(outputs.textEncoder.tokens, 226);
+  });
+
+  it('an installed pack is found by its bare name', async () => {
+    const dir = await ensureDemoPack('rgb');
+    const data = await mkdtemp(join(tmpdir(), 'lf-data-'));
+    const before = process.env.LAYERFLOW_DATA;
+    process.env.LAYERFLOW_DATA = data;
+    try {
+      await mkdir(join(data, 'packs'));
+      await cp(dir, join(data, 'packs', 'my-pack'), { recursive: true });
+      const out = await runNode(loadPack, {}, { pack: 'my-pack' }, recordingContext());
+      assert.equal((out.model as { pack: { dir: string } }).pack.dir, join(data, 'packs', 'my-pack'));
+    } finally {
+      if (before === undefined) delete process.env.LAYERFLOW_DATA;
+      else process.env.LAYERFLOW_DATA = before;
+      await rm(data, { recursive: true, force: true });
+    }
   });
 
   it('a folder without a pack is an issue on the pack param, before running', () => {

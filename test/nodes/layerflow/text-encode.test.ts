@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { runSession } from '../../../models/session/run.ts';
+import { getSession } from '../../../models/session/sessions.ts';
 import { loadTokenizer } from '../../../models/tokenizer/index.ts';
 import { layerPrompts } from '../../../nodes/layerflow/layer-prompts.ts';
 import { textEncode } from '../../../nodes/layerflow/text-encode.ts';
@@ -48,11 +50,30 @@ describe('layerflow.text-encode', () => {
     assert.equal(present(2), 1, 'sand');
   });
 
-  it('unconditional rows are zeros without a negative prompt, as the reference samples', async () => {
-    const { c } = await encode('demo-rgba', {});
-    assert.equal(c.uncondIsZero, true);
-    assert.ok(c.uncond.every((v) => v === 0));
-    assert.equal(c.uncond.length, c.cond.length);
+  it('unconditional rows are exactly zero, not T5(""), on a T5 that maps "" far from zero (tiny pack)', async () => {
+    const h = await handles('tiny-rgba');
+    const { files, config } = h.textEncoder.pack;
+    // The guard must be able to fail: this pack's encoder gives T5("") and T5("i, ") far from zero.
+    const empties = ['', '0, ', '1, ', '2, '];
+    const { ids, dims } = loadTokenizer(files.tokenizer.abs).encode(empties, config.textTokensPerLayer);
+    const session = await getSession(files.textEncoder.abs);
+    const { last_hidden_state: t5OfEmpty } = await runSession(session, { input_ids: { dims, data: ids } });
+    const block = config.textTokensPerLayer * config.textHidden;
+    const data = t5OfEmpty.data as Float32Array;
+    for (let i = 0; i < empties.length; i++) {
+      const peak = data.subarray(i * block, (i + 1) * block).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assert.ok(peak > 0.1, `T5(${JSON.stringify(empties[i])}) peaks at ${peak}`);
+    }
+    for (const negative of ['', '  \t ']) {
+      const { c } = await encode('tiny-rgba', { negative });
+      assert.equal(c.uncondIsZero, true);
+      assert.equal(c.uncond.length, c.cond.length);
+      assert.ok(
+        c.uncond.every((v) => v === 0),
+        `negative ${JSON.stringify(negative)}: uncond rows must be zeros`,
+      );
+      assert.ok(c.cond.some((v) => v !== 0));
+    }
   });
 
   it('a negative prompt is encoded per layer with that layer’s index prefix', async () => {

@@ -129,3 +129,42 @@ test('engine: validation addresses an unconnected save and an alpha the format d
   const issues = validateWorkflow(loaded.workflow, mediaRegistry()).map((i) => `${i.nodeId}.${i.field}:${i.code}`);
   assert.deepEqual(issues.sort(), ['empty.video:no-input', 'save.format:format-drops-alpha']);
 });
+
+test('engine: without a usable ffmpeg, validation names each node that needs it before anything runs', async () => {
+  const registry = mediaRegistry();
+  const loaded = loadWorkflow({
+    schemaVersion: 2,
+    nodes: {
+      clip: node('media.load-video', { path: '/clips/a.webm' }),
+      webm: node('media.save-video', { format: 'webm-vp9-alpha' }, { video: link('clip') }),
+      pngs: node('media.save-video', { format: 'png-seq' }, { video: link('clip') }),
+    },
+  });
+  assert.ok(loaded.ok);
+  const saved = process.env.LAYERFLOW_FFMPEG;
+  process.env.LAYERFLOW_FFMPEG = join(dir, 'no-ffmpeg');
+  try {
+    const issues = validateWorkflow(loaded.workflow, registry);
+    assert.deepEqual(issues.map((i) => `${i.nodeId}.${i.field}:${i.code}`).sort(), [
+      'clip.path:missing-tool',
+      'webm.format:missing-tool',
+    ]);
+    const webm = issues.find((i) => i.nodeId === 'webm')?.message ?? '';
+    assert.match(webm, /^webm-vp9-alpha is written with ffmpeg, which cannot run here: LAYERFLOW_FFMPEG=/);
+    assert.match(webm, /npm install/);
+    assert.match(webm, /png-seq/);
+    const events: EngineEvent[] = [];
+    const job = { id: 'j', title: 't', workflow: loaded.workflow, seeds: {}, outDir: join(dir, 'no-ffmpeg-run') };
+    const outcome = await runJob(job, { registry, onEvent: (e) => events.push(e) });
+    assert.equal(outcome.result.status, 'failed');
+    assert.deepEqual(
+      events.filter((e) => e.type.startsWith('node-')),
+      [],
+      'no node ran',
+    );
+  } finally {
+    if (saved === undefined) delete process.env.LAYERFLOW_FFMPEG;
+    else process.env.LAYERFLOW_FFMPEG = saved;
+  }
+  assert.deepEqual(validateWorkflow(loaded.workflow, registry), [], 'valid again with ffmpeg back');
+});
