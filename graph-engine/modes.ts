@@ -19,15 +19,27 @@ function kindsMatch(a: PortType, b: PortType): boolean {
   return a.kind === b.kind || a.kind === 'Any' || b.kind === 'Any';
 }
 
-/** The first connected input of the output's kind, which a bypassed node passes on as that output. */
+type Ports = Record<string, { type: PortType }>;
+
+/**
+ * The input a bypassed node passes on as `output`: its first connected input of the output's kind.
+ * Shared with the editor, which refuses a bypass that would leave a read output with nothing.
+ */
+export function passedInputName(
+  ports: { inputs: Ports; outputs: Ports },
+  connected: Iterable<string>,
+  output: string,
+): string | undefined {
+  const out = ports.outputs[output];
+  if (!out) return undefined;
+  const linked = new Set(connected);
+  return Object.entries(ports.inputs).find(([name, port]) => kindsMatch(port.type, out.type) && linked.has(name))?.[0];
+}
+
 function passedInput(node: WorkflowNode, output: string, registry: NodeRegistry): Link | undefined {
   const spec = registry.get(node.type, node.typeVersion);
-  const out = spec?.outputs[output];
-  if (!spec || !out) return undefined;
-  const input = Object.entries(spec.inputs).find(
-    ([name, port]) => kindsMatch(port.type, out.type) && Object.hasOwn(node.inputs, name),
-  );
-  return input ? node.inputs[input[0]] : undefined;
+  const name = spec && passedInputName(spec, Object.keys(node.inputs), output);
+  return name ? node.inputs[name] : undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { api } from './api-client.ts';
 import { addAt, Canvas } from './editor/Canvas.tsx';
 import { Palette } from './editor/Palette.tsx';
+import { ShortcutHelp } from './editor/ShortcutHelp.tsx';
 import { onShortcut } from './editor/shortcuts.ts';
 import { PresetForm } from './presets/PresetForm.tsx';
 import { PresetPanel } from './presets/PresetPanel.tsx';
@@ -95,10 +96,12 @@ export function App() {
   const shownJob = useStudio((s) => s.shownJob);
   const [side, setSide] = useState<Side>('nodes');
   const [panel, setPanel] = useState<Panel>('run');
-  const [dialog, setDialog] = useState<'open' | 'preset'>();
+  const [dialog, setDialog] = useState<'open' | 'preset' | 'keys'>();
   const [presetVersion, setPresetVersion] = useState(0);
+  const [shown, setShown] = useState({ side: true, panel: true });
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => onShortcut(e, { save: (as) => void saveTab(undefined, as) });
+    const onKey = (e: KeyboardEvent) =>
+      onShortcut(e, { save: (as) => void saveTab(undefined, as), help: () => setDialog('keys') });
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
@@ -109,6 +112,14 @@ export function App() {
     <div className="app">
       <header className="toolbar">
         <span className="brand">LayerFlow Studio</span>
+        <button
+          type="button"
+          aria-pressed={shown.side}
+          title="Show or hide the node library and presets"
+          onClick={() => setShown((s) => ({ ...s, side: !s.side }))}
+        >
+          Library
+        </button>
         <button type="button" onClick={() => setDialog('open')}>
           Open…
         </button>
@@ -141,6 +152,14 @@ export function App() {
         <span className="grow" />
         <button
           type="button"
+          title="Keyboard shortcuts (?)"
+          aria-label="Keyboard shortcuts"
+          onClick={() => setDialog('keys')}
+        >
+          ?
+        </button>
+        <button
+          type="button"
           title="Run the nodes up to the selected ones (Ctrl+Shift+Enter)"
           disabled={tab.selected.length === 0}
           onClick={() => void runWorkflow(tab.selected)}
@@ -150,9 +169,17 @@ export function App() {
         <button type="button" className="primary" title="Run (Ctrl+Enter)" onClick={() => void runWorkflow()}>
           ▶ Run
         </button>
+        <button
+          type="button"
+          aria-pressed={shown.panel}
+          title="Show or hide the run, queue, history and outputs panel"
+          onClick={() => setShown((s) => ({ ...s, panel: !s.panel }))}
+        >
+          Runs
+        </button>
       </header>
       <TabBar />
-      <main className="workspace">
+      <main className={`workspace${shown.side ? '' : ' hide-side'}${shown.panel ? '' : ' hide-panel'}`}>
         <aside className="sidebar">
           <TabList<Side> label="Library" id="side" tabs={SIDE_TABS} value={side} onChange={setSide} />
           <TabPanel id="side" value={side} className="side-body">
@@ -182,6 +209,7 @@ export function App() {
           </TabPanel>
         </aside>
       </main>
+      {dialog === 'keys' && <ShortcutHelp onClose={() => setDialog(undefined)} />}
       {dialog === 'open' && <OpenWorkflowDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'preset' && (
         <SavePresetDialog

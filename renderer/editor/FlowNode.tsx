@@ -22,7 +22,13 @@ export interface FlowNodeData extends Record<string, unknown> {
   notes: Note[];
   /** What a file node's file holds: thumbnail, frames, size, fps. */
   media?: MediaFacts;
+  /** Bypassed (passes an input on) or muted (left out of runs); absent: runs. */
+  mode?: 'bypass' | 'mute';
+  /** The name the user gave the node, shown instead of its type's title. */
+  title?: string;
 }
+
+const MODE_LABEL = { bypass: 'bypassed', mute: 'muted' } as const;
 
 export type FlowNodeType = Node<FlowNodeData, 'lf'>;
 
@@ -73,11 +79,20 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
     selected ? 'selected' : '',
     issues.length ? 'invalid' : '',
     run ? `state-${run.state}` : '',
+    data.mode ? `mode-${data.mode}` : '',
   ];
   return (
-    <div className={classes.join(' ')} data-node-id={nodeId} data-node-type={data.type}>
+    <div className={classes.join(' ')} data-node-id={nodeId} data-node-type={data.type} data-mode={data.mode}>
       <header>
-        <span className="title">{info?.title ?? data.type}</span>
+        <span className="title">{data.title ?? info?.title ?? data.type}</span>
+        {data.mode && (
+          <span
+            className="mode-badge"
+            title={data.mode === 'bypass' ? 'Ctrl+B to run it again' : 'Ctrl+M to run it again'}
+          >
+            {MODE_LABEL[data.mode]}
+          </span>
+        )}
         <span className="node-id">{nodeId}</span>
       </header>
       {run && <RunBadge run={run} />}

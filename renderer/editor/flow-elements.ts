@@ -41,6 +41,8 @@ export function flowNodes(x: ElementInputs): Node[] {
       outputTexts,
       notes: (x.inferred?.notes ?? []).filter((note) => note.nodeId === id),
       media: x.inferred?.media?.[id],
+      mode: n.mode,
+      title: n.title,
     };
     return {
       id,
@@ -90,8 +92,8 @@ export function flowEdges(x: ElementInputs): Edge[] {
         targetHandle: input,
         label: bad ? `✕ ${inferred?.mismatch}` : inferred?.text,
         style: { stroke: color, strokeWidth: 2, strokeDasharray: bad ? '6 4' : undefined },
-        labelStyle: { fill: bad ? '#ffb4b4' : '#d7dae0', fontSize: 11 },
-        labelBgStyle: { fill: '#1d2027', fillOpacity: 0.9 },
+        labelStyle: { fill: bad ? 'var(--danger)' : 'var(--text)', fontSize: 11 },
+        labelBgStyle: { fill: 'var(--panel)', fillOpacity: 0.9 },
         labelBgPadding: [4, 2],
         labelBgBorderRadius: 4,
         markerEnd: { type: MarkerType.ArrowClosed, color, width: 14, height: 14 },
