@@ -1,7 +1,7 @@
 import { type Edge, MarkerType, type Node } from '@xyflow/react';
 import type { Catalogue, Inferred, Issue, WorkflowDoc } from '../../api/schemas.ts';
 import { groupsOf, positionOf } from '../model/graph-doc.ts';
-import type { RunState } from '../run/run-state.ts';
+import { nodeRunOf, type RunState } from '../run/run-state.ts';
 import type { FlowNodeData } from './FlowNode.tsx';
 
 const NODE_WIDTH = 260;
@@ -35,7 +35,7 @@ export function flowNodes(x: ElementInputs): Node[] {
       info: x.catalogue?.nodes.find((i) => i.type === n.type),
       params: n.params,
       issues: x.issues.filter((i) => i.nodeId === id),
-      run: x.run?.nodes[id],
+      run: nodeRunOf(x.run, id, n),
       colors,
       packs: x.packs,
       outputTexts,

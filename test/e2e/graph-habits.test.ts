@@ -193,6 +193,15 @@ test('double-click on the canvas opens node search; Enter adds the top result wh
   assert.ok(Math.abs(box.x - at.x) < 4 && Math.abs(box.y - at.y) < 4, 'placed at the cursor');
 });
 
+test('"run selected" with nothing selected is refused, not run', async () => {
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  const jobs = await page.locator('.job-list li').count();
+  await page.keyboard.press('Control+Shift+Enter');
+  await page.locator('.toast-error', { hasText: 'Select the nodes to run up to first' }).waitFor();
+  assert.equal(await page.locator('.run-progress').count(), 0, 'no run started');
+  assert.equal(await page.locator('.job-list li').count(), jobs);
+});
+
 test('? opens the list of shortcuts; Escape closes it', async () => {
   await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('?');
