@@ -1,10 +1,12 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect, useState } from 'react';
+import type { WorkflowDoc } from '../api/schemas.ts';
 import { api } from './api-client.ts';
 import { addAt, Canvas } from './editor/Canvas.tsx';
 import { Palette } from './editor/Palette.tsx';
 import { ShortcutHelp } from './editor/ShortcutHelp.tsx';
 import { onShortcut } from './editor/shortcuts.ts';
+import { positionOf, roomyOffset, type XY } from './model/graph-doc.ts';
 import { PresetForm } from './presets/PresetForm.tsx';
 import { PresetPanel } from './presets/PresetPanel.tsx';
 import { SavePresetDialog } from './presets/SavePresetDialog.tsx';
@@ -184,7 +186,7 @@ export function App() {
           <TabList<Side> label="Library" id="side" tabs={SIDE_TABS} value={side} onChange={setSide} />
           <TabPanel id="side" value={side} className="side-body">
             {side === 'nodes' ? (
-              <Palette onAdd={(info) => addAt(info, { x: 80 + Math.random() * 200, y: 80 + Math.random() * 200 })} />
+              <Palette onAdd={(info) => addAt(info, placeNew(tab.history.present, tab.selected))} />
             ) : (
               <PresetPanel version={presetVersion} />
             )}
@@ -223,4 +225,11 @@ export function App() {
       <Toasts />
     </div>
   );
+}
+
+/** Where a node added from the palette goes: right of the selected node, else top left, then down to room. */
+function placeNew(doc: WorkflowDoc, selected: string[]): XY {
+  const from = selected.find((id) => doc.nodes[id]);
+  const want = from ? { x: positionOf(doc, from).x + 340, y: positionOf(doc, from).y } : { x: 80, y: 80 };
+  return roomyOffset(doc, [{ x: 0, y: 0 }], want);
 }

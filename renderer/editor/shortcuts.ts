@@ -1,5 +1,13 @@
 import type { WorkflowDoc } from '../../api/schemas.ts';
-import { addGroup, bypassRefusal, type Clip, copyNodes, pasteClip, toggleMode } from '../model/graph-doc.ts';
+import {
+  addGroup,
+  bypassRefusal,
+  type Clip,
+  copyNodes,
+  pasteClip,
+  roomyOffset,
+  toggleMode,
+} from '../model/graph-doc.ts';
 import { runWorkflow } from '../run/runs.ts';
 import { activeTab, editDoc, getState, redoDoc, setSelected, toast, undoDoc } from '../state/store.ts';
 
@@ -22,7 +30,8 @@ export function pasteClipboard(withLinks: boolean): void {
 function paste(clip: Clip, withLinks: boolean): void {
   let ids: string[] = [];
   editDoc((d: WorkflowDoc) => {
-    const pasted = pasteClip(d, clip, { x: 40, y: 40 }, withLinks);
+    const offset = roomyOffset(d, Object.values(clip.layout), { x: 40, y: 40 });
+    const pasted = pasteClip(d, clip, offset, withLinks);
     ids = pasted.ids;
     return pasted.doc;
   });

@@ -285,3 +285,21 @@ export function bypassRefusal(cat: Catalogue, doc: WorkflowDoc, id: string): str
   }
   return undefined;
 }
+
+/** Room a node takes on the canvas when placing new ones (the editor's width, a typical height). */
+const BOX = { width: 260, height: 200, gap: 20 };
+
+/**
+ * How far to shift nodes at `spots` (from `start`, then further down) so that none covers a node of the
+ * document: new, pasted and duplicated nodes land where there is room instead of on top of others.
+ */
+export function roomyOffset(doc: WorkflowDoc, spots: XY[], start: XY): XY {
+  const taken = Object.keys(doc.nodes).map((id) => positionOf(doc, id));
+  const hits = (p: XY) =>
+    taken.some((t) => Math.abs(t.x - p.x) < BOX.width + BOX.gap && Math.abs(t.y - p.y) < BOX.height + BOX.gap);
+  for (let step = 0; step < 200; step++) {
+    const offset = { x: start.x, y: start.y + step * 60 };
+    if (!spots.some((p) => hits({ x: p.x + offset.x, y: p.y + offset.y }))) return offset;
+  }
+  return start;
+}

@@ -18,6 +18,7 @@ import {
   positionOf,
   reaches,
   removeNodes,
+  roomyOffset,
   toggleMode,
 } from '../../renderer/model/graph-doc.ts';
 import { commit, redo, startHistory, undo } from '../../renderer/model/history.ts';
@@ -132,6 +133,20 @@ test('bypass toggles on and off, and is refused when a read output has no input 
   assert.equal('mode' in toggleMode(on, ['refine-1', 'sample-2'], 'bypass').nodes['refine-1'], false);
   assert.equal(toggleMode(on, ['refine-1', 'text-1'], 'bypass').nodes['text-1'].mode, 'bypass');
   assert.equal(toggleMode(on, ['refine-1'], 'mute').nodes['refine-1'].mode, 'mute');
+});
+
+test('pasted and new nodes are shifted down until they cover no node', () => {
+  const d = chain(); // nodes at (10,20), (300,20), (600,20)
+  const off = roomyOffset(d, [positionOf(d, 'sample-1')], { x: 40, y: 40 });
+  assert.equal(off.x, 40);
+  assert.ok(off.y >= 220, `below the row of nodes (shifted ${off.y})`);
+  const { doc, ids } = pasteClip(d, copyNodes(d, ['sample-1']), off);
+  const p = positionOf(doc, ids[0]);
+  for (const id of Object.keys(d.nodes)) {
+    const q = positionOf(d, id);
+    assert.ok(Math.abs(p.x - q.x) >= 280 || Math.abs(p.y - q.y) >= 220, `${ids[0]} clear of ${id}`);
+  }
+  assert.deepEqual(roomyOffset(d, [{ x: 0, y: 0 }], { x: 80, y: 600 }), { x: 80, y: 600 }, 'free: as asked');
 });
 
 test('the dangling-link menu lists only nodes with a fitting port', () => {
