@@ -1,5 +1,4 @@
 import { UPLOAD_CHUNK_BYTES } from '../../api/upload-limits.ts';
-import { api } from '../api-client.ts';
 
 /** Base64 of bytes, in pieces small enough for String.fromCharCode's argument list. */
 function base64(bytes: Uint8Array): string {
@@ -16,6 +15,8 @@ export async function uploadFile(
   file: File,
   opts: { folder?: string; onProgress?(fraction: number): void } = {},
 ): Promise<string> {
+  // loaded on use: the client reads the page's token when loaded, and the file widget also renders outside a page
+  const { api } = await import('../api-client.ts');
   const uploadId = `up-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   for (let offset = 0; offset < file.size; offset += UPLOAD_CHUNK_BYTES) {
     const chunk = new Uint8Array(await file.slice(offset, offset + UPLOAD_CHUNK_BYTES).arrayBuffer());
