@@ -4,11 +4,12 @@ import { isHiddenName } from '../graph-engine/atomic-file.ts';
 import type { OutputFile } from './schemas.ts';
 
 /**
- * Every file under a job's output folder, with the server URL that serves it (token added by clients).
- * Temp files of a write in progress (dot-names) and symlinks are not outputs.
+ * Every file under a job's run folder (`folder`, relative to the outputs folder), with the server URL that
+ * serves it (token added by clients). Temp files of a write in progress (dot-names) and symlinks are not outputs.
  */
-export async function listOutputFiles(outputsDir: string, jobId: string): Promise<OutputFile[]> {
-  const root = join(outputsDir, jobId);
+export async function listOutputFiles(outputsDir: string, folder: string): Promise<OutputFile[]> {
+  const root = join(outputsDir, folder);
+  const prefix = `/files/${folder.split(sep).map(encodeURIComponent).join('/')}`;
   const files: OutputFile[] = [];
   async function walk(dir: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -18,7 +19,7 @@ export async function listOutputFiles(outputsDir: string, jobId: string): Promis
       if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) {
         const path = relative(root, full).split(sep).join('/');
-        const url = `/files/${encodeURIComponent(jobId)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+        const url = `${prefix}/${path.split('/').map(encodeURIComponent).join('/')}`;
         const info = await stat(full).catch(() => undefined);
         if (info) files.push({ path, size: info.size, url });
       }

@@ -9,6 +9,8 @@ import {
   CatalogueSchema,
   CheckLinkInputSchema,
   FormSchema,
+  ImportedWorkflowSchema,
+  ImportInputSchema,
   InferredSchema,
   IssueSchema,
   JobDetailSchema,
@@ -22,6 +24,7 @@ import {
   WorkflowFileSchema,
 } from './schemas.ts';
 import type { StudioServices } from './services.ts';
+import { UploadChunkSchema, UploadResultSchema } from './uploads.ts';
 
 export interface ApiContext {
   services: StudioServices;
@@ -78,6 +81,10 @@ export const appRouter = t.router({
       .output(z.object({ reason: z.string().nullable() }))
       .query(({ ctx, input }) => ({ reason: ctx.services.checkLink(input.workflow, input.from, input.to) })),
     files: p.output(z.array(WorkflowFileSchema)).query(({ ctx }) => ctx.services.workflows.list()),
+    import: p
+      .input(ImportInputSchema)
+      .output(ImportedWorkflowSchema)
+      .mutation(({ ctx, input }) => ctx.services.importWorkflow(input.json, input.name)),
     load: p
       .input(z.object({ name: SafeNameSchema }))
       .output(WorkflowDocSchema)
@@ -139,6 +146,13 @@ export const appRouter = t.router({
     ),
   packs: t.router({
     list: p.output(z.array(PackSummarySchema)).query(({ ctx }) => ctx.services.packs.list()),
+  }),
+  media: t.router({
+    /** Browser mode's file picker: the file in chunks, into the server's input folder. */
+    upload: p
+      .input(UploadChunkSchema)
+      .output(UploadResultSchema)
+      .mutation(({ ctx, input }) => ctx.services.upload(input)),
   }),
   outputs: t.router({
     list: p

@@ -4,6 +4,7 @@ import { JobStatusSchema } from '../graph-engine/job.ts';
 import { BackendJobSchema } from '../graph-engine/job-backend.ts';
 import { PortTypeSchema } from '../graph-engine/ports.ts';
 import { FormFieldSchema, LinkSchema, WorkflowSchema } from '../graph-engine/workflow.ts';
+import { SAFE_NAME, SAFE_NAME_HINT, SAFE_NAME_MAX } from './safe-name.ts';
 
 /**
  * Wire schemas of the API: the router's inputs and outputs, and so the renderer's types. Workflows,
@@ -14,11 +15,7 @@ import { FormFieldSchema, LinkSchema, WorkflowSchema } from '../graph-engine/wor
 export type { PortType } from '../graph-engine/ports.ts';
 export { FormFieldSchema, LinkSchema, PortTypeSchema };
 
-export const SafeNameSchema = z
-  .string()
-  .min(1)
-  .max(120)
-  .regex(/^[\w][\w .-]*$/, 'use letters, digits, spaces, ".", "-" or "_" (no slashes)');
+export const SafeNameSchema = z.string().min(1).max(SAFE_NAME_MAX).regex(SAFE_NAME, SAFE_NAME_HINT);
 
 /**
  * A workflow in the current schemaVersion. Older files are migrated where they are read (workflow and
@@ -81,10 +78,33 @@ export const EdgeTypeSchema = z.object({
 });
 export type EdgeType = z.infer<typeof EdgeTypeSchema>;
 
+/** Something a node says about the workflow that blocks nothing: a resize it will do, a caveat. */
+export const NoteSchema = z.object({
+  nodeId: z.string(),
+  field: z.string(),
+  level: z.enum(['info', 'warning']),
+  message: z.string(),
+});
+export type Note = z.infer<typeof NoteSchema>;
+
+/** What a file node's file holds, read while editing (shown on the node). */
+export const MediaFactsSchema = z.looseObject({
+  frames: z.number(),
+  width: z.number(),
+  height: z.number(),
+  fps: z.number(),
+  alpha: z.boolean(),
+  thumbnail: z.string().optional(),
+});
+export type MediaFacts = z.infer<typeof MediaFactsSchema>;
+
 export const InferredSchema = z.object({
   outputs: z.record(z.string(), z.record(z.string(), PortTypeSchema)),
   edges: z.array(EdgeTypeSchema),
   issues: z.array(IssueSchema),
+  notes: z.array(NoteSchema).default([]),
+  /** Per file node: what its file holds. */
+  media: z.record(z.string(), MediaFactsSchema).default({}),
 });
 export type Inferred = z.infer<typeof InferredSchema>;
 
@@ -155,3 +175,8 @@ export const OutputFileSchema = z.object({
 export type OutputFile = z.infer<typeof OutputFileSchema>;
 
 export const WorkflowFileSchema = z.object({ name: z.string(), modified: z.number() });
+
+/** What a dropped or opened file holds: a workflow document or a run manifest; `name` is the file's. */
+export const ImportInputSchema = z.object({ json: z.unknown(), name: z.string().max(300) });
+export const ImportedWorkflowSchema = z.object({ workflow: WorkflowDocSchema, title: z.string() });
+export type ImportedWorkflow = z.infer<typeof ImportedWorkflowSchema>;

@@ -1,6 +1,7 @@
 import type { OpenFolderResult } from './open-folder.ts';
 import type {
   Catalogue,
+  ImportedWorkflow,
   Inferred,
   Issue,
   JobDetail,
@@ -11,6 +12,7 @@ import type {
   StudioEvent,
   WorkflowDoc,
 } from './schemas.ts';
+import type { UploadChunk, UploadResult } from './uploads.ts';
 
 /**
  * What the router needs from the engine and the disk. The real implementation (studio.ts) wires the
@@ -19,13 +21,19 @@ import type {
 export interface StudioServices {
   catalogue(): Catalogue;
   validate(workflow: WorkflowDoc): Promise<Issue[]>;
-  inferTypes(workflow: WorkflowDoc): Inferred;
+  /** Types of every output and edge, with what file nodes' files hold (read once per file version). */
+  inferTypes(workflow: WorkflowDoc): Promise<Inferred>;
   /** Why `from` cannot feed `to` in this workflow, or null when it can. */
   checkLink(
     workflow: WorkflowDoc,
     from: { node: string; output: string },
     to: { node: string; input: string },
   ): string | null;
+  /**
+   * A workflow from a file the user opened or dropped: a workflow document, or a run manifest (the
+   * workflow it ran), migrated to the current format; `name` is the file's, for messages and the title.
+   */
+  importWorkflow(json: unknown, name: string): Promise<ImportedWorkflow>;
   workflows: {
     list(): Promise<{ name: string; modified: number }[]>;
     load(name: string): Promise<WorkflowDoc>;
@@ -45,6 +53,8 @@ export interface StudioServices {
     subscribe(listener: (event: StudioEvent) => void): () => void;
   };
   packs: { list(): Promise<PackSummary[]> };
+  /** A chunk of a file picked in the browser, stored in the input folder; the path once complete. */
+  upload(chunk: UploadChunk): Promise<UploadResult>;
   outputs: {
     list(jobId: string): Promise<OutputFile[]>;
     /** Opens the job's output folder in the desktop's file manager; says where it is either way. */

@@ -9,6 +9,8 @@ export function studioPaths(dataDir: string) {
     jobs: join(dataDir, 'jobs'),
     outputs: join(dataDir, 'jobs', 'outputs'),
     packs: installedPacksDir(dataDir),
+    /** Files the user picked in the browser, uploaded for the file nodes to read. */
+    inputs: join(dataDir, 'inputs'),
   };
 }
 

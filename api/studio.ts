@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childRunner } from '../graph-engine/child-runner.ts';
 import type { EngineEvent } from '../graph-engine/events.ts';
@@ -7,21 +7,24 @@ import { inferGraphTypes } from '../graph-engine/infer.ts';
 import type { JobStatus } from '../graph-engine/job.ts';
 import type { BackendJob, JobBackend } from '../graph-engine/job-backend.ts';
 import { localJobs } from '../graph-engine/local-jobs.ts';
+import { ManifestSchema } from '../graph-engine/manifest.ts';
 import { JobQueue, JobRejectedError } from '../graph-engine/queue.ts';
 import type { NodeRegistry } from '../graph-engine/registry.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { type LoadIssue, loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { createRegistry } from '../nodes/index.ts';
-import { listPresets, loadPreset, PresetNotFoundError } from '../presets/index.ts';
+import { findPreset, PresetNotFoundError, presetLibrary } from '../presets/index.ts';
 import { buildCatalogue } from './catalogue.ts';
 import { keepEditorSpares } from './engine-registry.ts';
 import { StudioError } from './errors.ts';
+import { fileProber, type Probed } from './file-probes.ts';
 import { JsonFolder } from './json-folder.ts';
 import { type FolderOpener, openFolder } from './open-folder.ts';
 import { listOutputFiles } from './output-files.ts';
 import type { EdgeType, Inferred, Issue, JobDetail, JobSummary, PackSummary, WorkflowDoc } from './schemas.ts';
 import type { StudioServices } from './services.ts';
 import { studioPaths } from './studio-paths.ts';
+import { uploadReceiver } from './uploads.ts';
 
 /** How the server's engine child builds the same registry, spare encoders included; started at launch. */
 const ENGINE_RUNNER = {
@@ -49,8 +52,12 @@ function migrated(doc: unknown, registry: NodeRegistry, name: string): WorkflowD
   return loaded.workflow;
 }
 
-function inferEdges(workflow: Workflow, registry: NodeRegistry): Inferred {
-  const types = inferGraphTypes(workflow, registry);
+function inferEdges(
+  workflow: Workflow,
+  registry: NodeRegistry,
+  probed: Probed = { types: {}, media: {}, issues: [] },
+): Inferred {
+  const types = inferGraphTypes(workflow, registry, undefined, probed.types);
   const edges: EdgeType[] = [];
   for (const [nodeId, node] of Object.entries(workflow.nodes)) {
     const spec = registry.get(node.type, node.typeVersion);
@@ -66,7 +73,13 @@ function inferEdges(workflow: Workflow, registry: NodeRegistry): Inferred {
       });
     }
   }
-  return { outputs: types.outputs, edges, issues: types.issues };
+  return {
+    outputs: types.outputs,
+    edges,
+    issues: [...types.issues, ...probed.issues],
+    notes: types.notes,
+    media: probed.media as Inferred['media'],
+  };
 }
 
 async function listPacks(dir: string): Promise<PackSummary[]> {
@@ -144,7 +157,7 @@ export async function createStudio(opts: {
   isolate?: boolean;
   /** Where jobs run; the local queue in the data folder by default. */
   jobs?: JobBackend;
-  /** Where run folders are (`<outputsDir>/<jobId>`): the farm's shared folder for a farm. */
+  /** Where run folders are (served under /files/): the farm's shared folder for a farm. */
   outputsDir?: string;
 }): Promise<StudioServices> {
   const paths = studioPaths(opts.dataDir);
@@ -155,10 +168,24 @@ export async function createStudio(opts: {
   const workflows = new JsonFolder(paths.workflows);
   const userPresets = new JsonFolder(paths.presets);
   const catalogue = buildCatalogue(registry);
+  const probeFiles = fileProber(registry);
   const load = (doc: WorkflowDoc) => loadWorkflow(doc, { registry });
   const job = async (id: string) => {
     const record = await backend.get(id);
     return record && settled(record);
+  };
+  const jobRecord = async (id: string): Promise<BackendJob> => {
+    const record = await backend.get(id);
+    if (!record) throw new StudioError('not-found', `no job "${id}"`);
+    return record;
+  };
+  /** The job's run folder: `<time>-<title>` from the local queue; a farm job's may be relative to the outputs. */
+  const runFolder = (record: BackendJob): string =>
+    isAbsolute(record.outDir) ? record.outDir : join(outputsDir, record.outDir);
+  /** The job's run folder relative to the served outputs folder; undefined when it lies elsewhere. */
+  const servedFolder = (record: BackendJob): string | undefined => {
+    const rel = relative(outputsDir, runFolder(record));
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : undefined;
   };
 
   return {
@@ -169,9 +196,10 @@ export async function createStudio(opts: {
       // A farm judges packs by what its workers hold, not by what this machine has.
       return backend.validate ? backend.validate(loaded.workflow) : validateWorkflow(loaded.workflow, registry);
     },
-    inferTypes(doc) {
+    async inferTypes(doc) {
       const loaded = load(doc);
-      return loaded.ok ? inferEdges(loaded.workflow, registry) : { outputs: {}, edges: [], issues: loaded.issues };
+      if (!loaded.ok) return { outputs: {}, edges: [], issues: loaded.issues, notes: [], media: {} };
+      return inferEdges(loaded.workflow, registry, await probeFiles(loaded.workflow));
     },
     checkLink(doc, from, to) {
       const loaded = load(doc);
@@ -181,6 +209,15 @@ export async function createStudio(opts: {
       const want = target && registry.get(target.type, target.typeVersion)?.inputs[to.input]?.type;
       return type && want ? registry.kinds.mismatch(type, want) : null;
     },
+    async importWorkflow(json, name) {
+      const manifest = ManifestSchema.pick({ title: true, workflow: true }).safeParse(json);
+      const isManifest = typeof (json as { manifestVersion?: unknown })?.manifestVersion === 'number';
+      if (isManifest && !manifest.success) throw new StudioError('bad-request', `${name}: not a readable run manifest`);
+      const doc = isManifest && manifest.success ? manifest.data.workflow : json;
+      const workflow = migrated(doc, registry, name);
+      const title = workflow.meta?.title || (manifest.success ? manifest.data.title : '') || name.replace(/\.\w+$/, '');
+      return { workflow, title };
+    },
     workflows: {
       list: () => workflows.list(),
       load: async (name) => migrated(await workflows.read(name), registry, name),
@@ -188,34 +225,19 @@ export async function createStudio(opts: {
     },
     presets: {
       async list() {
-        const builtin = await listPresets();
-        const user = await userPresets.list();
-        const mine = await Promise.all(
-          user.map(async ({ name }) => {
-            const doc = (await userPresets.read(name)) as Partial<WorkflowDoc>;
-            return {
-              name,
-              title: doc.meta?.title ?? name,
-              description: doc.meta?.description ?? '',
-              source: 'user' as const,
-            };
-          }),
-        );
-        // A preset the user saved under a shipped name shadows the shipped one, as load() does.
-        const shadowed = new Set(mine.map((p) => p.name));
-        return [
-          ...builtin.filter((p) => !shadowed.has(p.name)).map((p) => ({ ...p, source: 'builtin' as const })),
-          ...mine,
-        ];
+        return (await presetLibrary(paths.presets)).map(({ name, title, description, source }) => ({
+          name,
+          title,
+          description,
+          source,
+        }));
       },
       async load(name) {
-        const user = await userPresets.list();
-        if (user.some((p) => p.name === name)) return migrated(await userPresets.read(name), registry, name);
-        const doc = await loadPreset(name).catch((err: unknown) => {
+        const { json } = await findPreset(name, paths.presets).catch((err: unknown) => {
           if (err instanceof PresetNotFoundError) throw new StudioError('not-found', `no preset "${name}"`);
           throw err;
         });
-        return migrated(doc, registry, name);
+        return migrated(json, registry, name);
       },
       save: (name, doc) => userPresets.write(name, doc),
     },
@@ -237,14 +259,14 @@ export async function createStudio(opts: {
       subscribe: (listener) => backend.subscribe(listener),
     },
     packs: { list: () => listPacks(paths.packs) },
+    upload: uploadReceiver(paths.inputs),
     outputs: {
       list: async (jobId) => {
-        if (!(await backend.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
-        return listOutputFiles(outputsDir, jobId);
+        const folder = servedFolder(await jobRecord(jobId));
+        return folder === undefined ? [] : listOutputFiles(outputsDir, folder);
       },
       openFolder: async (jobId) => {
-        if (!(await backend.get(jobId))) throw new StudioError('not-found', `no job "${jobId}"`);
-        const dir = join(outputsDir, jobId);
+        const dir = runFolder(await jobRecord(jobId));
         await mkdir(dir, { recursive: true });
         return (opts.openFolder ?? openFolder)(dir);
       },

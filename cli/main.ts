@@ -1,6 +1,6 @@
 import { appInfo } from '../graph-engine/app-version.ts';
 import { CliError, EXIT } from './exit-codes.ts';
-import { HELP } from './help.ts';
+import { COMMAND_HELP, HELP } from './help.ts';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -36,6 +36,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) return fail(`unknown command "${name}"`, EXIT.usage);
+  // `run <preset> --help` lists the preset's fields and pack has subcommands, so those read their own.
+  if (name !== 'run' && Object.hasOwn(COMMAND_HELP, name) && (args.includes('--help') || args.includes('-h'))) {
+    process.stdout.write(COMMAND_HELP[name]);
+    return EXIT.ok;
+  }
   try {
     return await (await load())(args);
   } catch (err) {

@@ -1,9 +1,7 @@
 import { resolve } from 'node:path';
+import { freshRunFolder } from '../graph-engine/run-folder.ts';
 
-/** `./out/<YYYYMMDD-HHMMSS>-<name>`, local time, the name made safe for a folder. */
-export function defaultOutDir(name: string, now = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  const safe = name.replace(/[^\w.-]+/g, '-').replace(/^[-.]+/, '') || 'run';
-  return resolve('out', `${stamp}-${safe}`);
+/** `./out/<YYYYMMDD-HHMMSS>-<title>`, named as the editor's run folders are. */
+export function defaultOutDir(title: string, now = new Date()): string {
+  return freshRunFolder(resolve('out'), title, now, new Set());
 }

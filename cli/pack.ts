@@ -16,6 +16,10 @@ layerflow pack import <path…> [options]      import the released files (layerf
 /** `layerflow pack <list|verify|import>`. */
 export async function packCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if ((sub === 'list' || sub === 'verify') && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
   if (sub === 'list') return listCommand(rest);
   if (sub === 'verify') return verifyCommand(rest);
   if (sub === 'import') return (await import('./pack-import.ts')).importCommand(rest);

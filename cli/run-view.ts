@@ -18,11 +18,22 @@ export function jsonLinesView(): RunView {
   };
 }
 
-/** One line: status, time, where the outputs and the manifest are, and the error if any. */
+/**
+ * Status and time, what is wrong if anything (the error; a finished run that saved no file), the
+ * nodes' warnings on the workflow, and where the manifest is.
+ */
 export function outcomeLine({ result, manifest, manifestPath }: JobOutcome): string {
   const seconds = (manifest.ms / 1000).toFixed(1);
   const error = manifest.error
     ? ` — ${manifest.error.nodeId ? `node ${manifest.error.nodeId}: ` : ''}${manifest.error.message}`
     : '';
-  return `${result.status} in ${seconds}s${error}\nmanifest: ${manifestPath}`;
+  const nothing =
+    result.status === 'finished' && manifest.files.length === 0
+      ? ' — but nothing was saved: no Save node ran (add Save Video or Save Image, or --target one)'
+      : '';
+  const warnings = (manifest.notes ?? [])
+    .filter((n) => n.level === 'warning')
+    .map((n) => `warning: node ${n.nodeId}: ${n.message}\n`)
+    .join('');
+  return `${result.status} in ${seconds}s${error}${nothing}\n${warnings}manifest: ${manifestPath}`;
 }

@@ -8,10 +8,12 @@ import { validateWorkflow } from '../graph-engine/validate.ts';
 import { loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { redisUrl, wholeNumber } from './farm-args.ts';
+import { COMMAND_HELP } from './help.ts';
 import { interruptOnSigint } from './interrupt.ts';
 import { type CliIssue, formatIssue, fromLoadIssue } from './issues.ts';
 import { registryWithPacks } from './node-pack.ts';
 import { defaultOutDir } from './out-dir.ts';
+import { presetHelp } from './preset-help.ts';
 import { progressView } from './progress-view.ts';
 import { type FarmTarget, runRemote } from './remote-run.ts';
 import { jsonLinesView, type RunView } from './run-view.ts';
@@ -26,6 +28,8 @@ const options = {
   target: { type: 'string', multiple: true },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  data: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
   'node-pack': { type: 'string', multiple: true },
   redis: { type: 'string' },
   shared: { type: 'string' },
@@ -43,13 +47,21 @@ type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof opti
  */
 export async function runCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options });
+  if (values.help && positionals.length === 0) {
+    process.stdout.write(COMMAND_HELP.run);
+    return EXIT.ok;
+  }
   if (positionals.length !== 1) throw new UsageError('run takes one workflow file or preset name');
   const settings = (values.set ?? []).map(parseSetting);
   const axes = (values.sweep ?? []).map(parseSweep);
-  const source = await readWorkflowSource(positionals[0]);
+  const source = await readWorkflowSource(positionals[0], values.data);
   const registry = await registryWithPacks(values['node-pack'] ?? []);
   const loaded = loadWorkflow(source.json, { registry });
   if (!loaded.ok) return printIssues(loaded.issues.map(fromLoadIssue));
+  if (values.help) {
+    process.stdout.write(presetHelp(source, loaded.workflow, registry));
+    return EXIT.ok;
+  }
   const workflow = applySettings(loaded.workflow, settings, registry);
   checkTargets(workflow, values.target);
   const farm = farmTarget(values);
@@ -71,7 +83,7 @@ export async function runCommand(args: string[]): Promise<number> {
   return execute(workflow, registry, view, {
     title,
     targets: values.target,
-    outDir: resolve(values.out ?? defaultOutDir(source.name)),
+    outDir: resolve(values.out ?? defaultOutDir(title)),
   });
 }
 

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import type { NodeRegistry } from '../graph-engine/registry.ts';
+import type { NodeSpec } from '../graph-engine/spec.ts';
 import type { Workflow } from '../graph-engine/workflow.ts';
 import { UsageError } from './exit-codes.ts';
 
@@ -42,7 +44,19 @@ export function applySettings(workflow: Workflow, settings: ParamSetting[], regi
       const list = known.length > 0 ? known.join(', ') : 'none';
       throw new UsageError(`--set ${nodeId}.${param}: ${node.type} has no param "${param}" (params: ${list})`);
     }
-    node.params = { ...node.params, [param]: value };
+    node.params = { ...node.params, [param]: isFileParam(registry, spec, param) ? absolutePath(value) : value };
   }
   return { ...workflow, nodes };
+}
+
+/** Whether the param names a file or folder (its UI hint), so a relative path means one from here. */
+function isFileParam(registry: NodeRegistry, spec: NodeSpec | undefined, param: string): boolean {
+  if (!spec) return false;
+  const props = (registry.describeNode(spec).params.properties ?? {}) as Record<string, { widget?: string }>;
+  return props[param]?.widget === 'file';
+}
+
+/** A relative path made absolute from the working directory (the run and its manifest see where it was). */
+function absolutePath(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() !== '' ? resolve(value) : value;
 }

@@ -11,10 +11,10 @@ export async function validateCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, 'node-pack': { type: 'string', multiple: true } },
+    options: { json: { type: 'boolean' }, data: { type: 'string' }, 'node-pack': { type: 'string', multiple: true } },
   });
   if (positionals.length !== 1) throw new UsageError('validate takes one workflow file or preset name');
-  const source = await readWorkflowSource(positionals[0]);
+  const source = await readWorkflowSource(positionals[0], values.data);
   const registry = await registryWithPacks(values['node-pack'] ?? []);
   const loaded = loadWorkflow(source.json, { registry });
   const issues: CliIssue[] = loaded.ok

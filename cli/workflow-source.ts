@@ -1,28 +1,40 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { defaultDataDir, studioPaths } from '../api/studio-paths.ts';
 import { LIMITS } from '../graph-engine/limits.ts';
-import { listPresets, loadPreset } from '../presets/index.ts';
+import { findPreset, type PresetEntry, presetLibrary } from '../presets/index.ts';
 import { CliError, EXIT, UsageError } from './exit-codes.ts';
 
 /** A workflow document as read from the command line, before loading and validation. */
 export interface WorkflowSource {
   json: unknown;
-  /** Short name for output folders: the file's base name or the preset's name. */
+  /** Short name for messages: the file's base name or the preset's name. */
   name: string;
+  /** Set when the argument named a preset (shipped, or saved from the editor). */
+  preset?: PresetEntry;
 }
 
-/** Reads `<file.json>` or, when the argument names no file, the preset of that name. */
-export async function readWorkflowSource(arg: string): Promise<WorkflowSource> {
+/** Where the user's own presets are: `<data>/presets`, the folder the editor's "Save as preset" writes. */
+export function userPresetDir(dataDir = defaultDataDir()): string {
+  return studioPaths(dataDir).presets;
+}
+
+/**
+ * Reads `<file.json>` or, when the argument names no file, the preset of that name: the user's own
+ * (saved from the editor) first, then the shipped ones.
+ */
+export async function readWorkflowSource(arg: string, dataDir?: string): Promise<WorkflowSource> {
   if (looksLikePath(arg)) return { json: await readJsonFile(arg), name: basename(arg, extname(arg)) };
-  const preset = await loadPreset(arg).catch((err: { code?: string; message: string }) => {
+  const userDir = userPresetDir(dataDir);
+  const found = await findPreset(arg, userDir).catch((err: { code?: string; message: string }) => {
     if (err.code === 'preset-not-found') return undefined;
     throw new CliError(`preset "${arg}": ${err.message}`, EXIT.failed, 'bad-preset');
   });
-  if (preset === undefined) {
-    const names = (await listPresets()).map((p) => p.name).join(', ');
+  if (found === undefined) {
+    const names = (await presetLibrary(userDir)).map((p) => p.name).join(', ');
     throw new UsageError(`"${arg}" is neither a workflow file nor a preset (presets: ${names || 'none'})`);
   }
-  return { json: preset, name: arg };
+  return { json: found.json, name: arg, preset: found.entry };
 }
 
 function looksLikePath(arg: string): boolean {

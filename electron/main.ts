@@ -12,6 +12,8 @@ import { isOwnPage } from './own-page.ts';
  */
 
 const CHANNEL = 'layerflow:trpc';
+/** The native file dialog for file params (preload.ts `layerflowDesktop.pickPath`). */
+const PICK_PATH = 'layerflow:pick-path';
 const here = import.meta.dirname;
 const PAGE = join(here, '..', 'renderer', 'index.html');
 
@@ -20,7 +22,7 @@ interface WebContents {
   id: number;
   send(channel: string, message: unknown): void;
   once(event: 'destroyed', listener: () => void): void;
-  on(event: 'will-navigate', listener: (e: { preventDefault(): void }) => void): void;
+  on(event: 'will-navigate' | 'will-prevent-unload', listener: (e: { preventDefault(): void }) => void): void;
   setWindowOpenHandler(handler: () => { action: 'deny' }): void;
 }
 interface ElectronMain {
@@ -33,6 +35,20 @@ interface ElectronMain {
       channel: string,
       listener: (event: { sender: WebContents; senderFrame: { url: string } | null }, message: unknown) => void,
     ): void;
+    handle(
+      channel: string,
+      listener: (event: { senderFrame: { url: string } | null }, request: unknown) => Promise<unknown>,
+    ): void;
+  };
+  dialog: {
+    showOpenDialog(
+      window: unknown,
+      opts: { properties: string[]; filters?: { name: string; extensions: string[] }[] },
+    ): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showMessageBoxSync(
+      window: unknown,
+      opts: { type: string; buttons: string[]; defaultId: number; cancelId: number; message: string; detail: string },
+    ): number;
   };
   session: {
     defaultSession: {
@@ -78,9 +94,18 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const { app, BrowserWindow, ipcMain, protocol, session, utilityProcess } = (await import(
+const { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } = (await import(
   'electron' as string
 )) as ElectronMain;
+
+/** What the page may ask the file dialog for: a file (of these extensions) or a folder. */
+function pickRequest(request: unknown): { folder: boolean; extensions: string[] } {
+  const r = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
+  const extensions = Array.isArray(r.extensions)
+    ? r.extensions.filter((e): e is string => typeof e === 'string' && /^\w{1,10}$/.test(e)).slice(0, 20)
+    : [];
+  return { folder: r.folder === true, extensions };
+}
 
 // Run outputs (videos, PNGs, manifests) reach the file:// page on this scheme; it must be declared
 // privileged before the app is ready so <video> can stream from it and fetch() can read it.
@@ -137,6 +162,25 @@ async function createWindow(): Promise<void> {
     },
   });
   win.webContents.on('will-navigate', (e) => e.preventDefault());
+  // The page asks before it is closed with unsaved workflows; Electron leaves the question to us.
+  win.webContents.on('will-prevent-unload', (e) => {
+    const leave = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      buttons: ['Close without saving', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'Some workflows have unsaved changes.',
+      detail: 'They are kept in the autosave and reopen next time, but are not saved in a workflow file.',
+    });
+    if (leave === 0) e.preventDefault();
+  });
+  ipcMain.handle(PICK_PATH, async (event, request) => {
+    if (!event.senderFrame?.url.startsWith('file://')) return undefined;
+    const { folder, extensions } = pickRequest(request);
+    const filters = !folder && extensions.length ? [{ name: 'Media', extensions }] : undefined;
+    const picked = await dialog.showOpenDialog(win, { properties: [folder ? 'openDirectory' : 'openFile'], filters });
+    return picked.canceled ? undefined : picked.filePaths[0];
+  });
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   await win.loadFile(PAGE);
   app.on('window-all-closed', () => {

@@ -3,6 +3,7 @@ interface PreloadElectron {
   contextBridge: { exposeInMainWorld(key: string, api: unknown): void };
   ipcRenderer: {
     send(channel: string, message: unknown): void;
+    invoke(channel: string, request: unknown): Promise<unknown>;
     on(channel: string, listener: (event: unknown, message: unknown) => void): void;
     removeListener(channel: string, listener: (event: unknown, message: unknown) => void): void;
   };
@@ -11,6 +12,11 @@ interface PreloadElectron {
 const { contextBridge, ipcRenderer } = require('electron') as PreloadElectron;
 
 const CHANNEL = 'layerflow:trpc';
+
+// The native file dialog: the path of a file or folder on this machine, for file params.
+contextBridge.exposeInMainWorld('layerflowDesktop', {
+  pickPath: (request: { folder: boolean; extensions: string[] }) => ipcRenderer.invoke('layerflow:pick-path', request),
+});
 
 contextBridge.exposeInMainWorld('layerflowIpc', {
   send: (message: unknown) => ipcRenderer.send(CHANNEL, message),

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ValueCache } from './cache.ts';
 import type { EngineEvent } from './events.ts';
-import { ancestors, defaultTargets, linksOf, topologicalOrder } from './graph.ts';
+import { ancestors, defaultTargets, hasNode, linksOf, topologicalOrder } from './graph.ts';
+import { activeGraph } from './modes.ts';
 import type { Emit } from './node-context.ts';
 import type { NodeRegistry } from './registry.ts';
 import { invalidWorkflow, nodeFailure, type RunError } from './run-error.ts';
@@ -34,6 +35,8 @@ export interface ExecuteOptions {
   outDir: string;
   onEvent?: (event: EngineEvent) => void;
   jobId?: string;
+  /** The job's title, written into the workflow that sinks embed when the workflow has none. */
+  title?: string;
 }
 
 export interface RunResult {
@@ -56,16 +59,26 @@ export interface RunResult {
  * for a node's failure: the result names the node, its inputs' shapes and the cause. It returns only
  * when every node it started has settled.
  */
-export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts: ExecuteOptions): Promise<RunResult> {
+export async function executeWorkflow(
+  original: Workflow,
+  registry: NodeRegistry,
+  opts: ExecuteOptions,
+): Promise<RunResult> {
   const emit = emitter(opts.jobId ?? randomUUID(), opts.onEvent);
-  const targets = opts.targets ?? defaultTargets(wf, registry);
-  const issues = validateWorkflow(wf, registry, { targets });
+  // Bypassed and muted nodes do not run; targets among them (or needing a muted node) are dropped.
+  const wf = activeGraph(original, registry).workflow;
+  const asked = opts.targets ?? defaultTargets(wf, registry);
+  const issues = validateWorkflow(original, registry, { targets: asked });
+  const targets = asked.filter((id) => hasNode(wf, id));
   if (issues.length > 0) {
     const error = invalidWorkflow(issues);
     emit({ type: 'job-failed', code: error.code, message: error.message, nodeId: error.nodeId });
     return { status: 'failed', outputs: {}, nodes: {}, error, facts: {}, issues };
   }
-  const { workflow, seeds } = resolveSeeds(wf, registry);
+  // Seeds resolved on the whole graph, so the workflow embedded in outputs keeps its modes and reruns alike.
+  const { workflow: seeded, seeds: allSeeds } = resolveSeeds(original, registry);
+  const workflow = activeGraph(seeded, registry).workflow;
+  const seeds = Object.fromEntries(Object.entries(allSeeds).filter(([id]) => hasNode(workflow, id)));
   // Aborted by the caller's signal, or by the first failure so that the nodes running beside it stop.
   const stop = new AbortController();
   const state: JobState = {
@@ -74,6 +87,7 @@ export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts
     cache: opts.cache,
     signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal,
     outDir: opts.outDir,
+    workflowJson: embeddedJson(seeded, opts.title),
     emit,
     keys: new Map(),
     values: new Map(),
@@ -91,6 +105,12 @@ export async function executeWorkflow(wf: Workflow, registry: NodeRegistry, opts
   emit({ type: 'job-finished', ms: performance.now() - started });
   const outputs = Object.fromEntries(targets.map((id) => [id, { ...state.values.get(id) }]));
   return { status: 'finished', outputs, nodes: state.nodes, facts: keepFacts(state) };
+}
+
+/** The workflow as run, titled, as sinks embed it in their files. */
+function embeddedJson(wf: Workflow, title: string | undefined): string {
+  const meta = wf.meta?.title || !title ? wf.meta : { ...wf.meta, title };
+  return JSON.stringify(meta ? { ...wf, meta } : wf);
 }
 
 /** Plans every node's key, starts what the nodes that will run prepare, runs them, disposes of the rest. */

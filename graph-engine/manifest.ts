@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { appInfo } from './app-version.ts';
 import { isHiddenName, writeFileAtomic } from './atomic-file.ts';
 import type { RunResult } from './execute.ts';
+import { inferGraphTypes } from './infer.ts';
 import { JobErrorSchema, NodeTimingSchema, toJobError } from './job.ts';
 import type { NodeRegistry } from './registry.ts';
 import type { Workflow, WorkflowNode } from './workflow.ts';
@@ -52,6 +53,10 @@ export const ManifestSchema = z.object({
   facts: z.record(z.string(), z.unknown()),
   /** Files the run wrote, relative to its output folder. */
   files: z.array(z.object({ path: z.string(), bytes: z.number() })),
+  /** The nodes' notes on this workflow (resizes, caveats such as a demo pack fed footage it never saw). */
+  notes: z
+    .array(z.object({ nodeId: z.string(), field: z.string(), level: z.enum(['info', 'warning']), message: z.string() }))
+    .optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
@@ -99,6 +104,7 @@ export async function buildManifest(run: RunRecord, registry: NodeRegistry): Pro
     nodes,
     facts: result.facts ?? {},
     files: await listFiles(run.outDir),
+    notes: inferGraphTypes(run.workflow, registry, run.targets).notes,
   });
 }
 

@@ -13,6 +13,7 @@ export function nodeContext(
     outDir: string;
     emit: Emit;
     report: (facts: Record<string, unknown>) => void;
+    workflowJson: string;
     prepared?: Prepared;
   },
 ): RunContext {
@@ -40,6 +41,7 @@ export function nodeContext(
     },
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     report: opts.report,
+    workflowJson: opts.workflowJson,
     ...(opts.prepared ? { prepared: opts.prepared } : {}),
   };
 }

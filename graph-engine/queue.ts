@@ -26,6 +26,7 @@ import { buildManifest, writeManifest } from './manifest.ts';
 import type { HistoryQuery, Queue, SubmitOptions } from './queue-interface.ts';
 import type { NodeRegistry } from './registry.ts';
 import { removeTempFiles } from './run-files.ts';
+import { freshRunFolder } from './run-folder.ts';
 import { resolveSeeds } from './seeds.ts';
 import { validateWorkflow } from './validate.ts';
 import { loadWorkflow } from './workflow.ts';
@@ -141,15 +142,17 @@ export class JobQueue implements Queue {
     if (issues.length > 0) throw new JobRejectedError(issues);
     const { workflow: seeded, seeds } = resolveSeeds(loaded.workflow, this.opts.registry);
     const id = newJobId();
+    const title = opts.title ?? titleOf(seeded);
+    const createdAt = Date.now();
     const job: JobRecord = {
       id,
-      title: opts.title ?? titleOf(seeded),
+      title,
       status: 'queued',
       workflow: seeded as JobRecord['workflow'],
       seeds,
       ...(opts.targets ? { targets: opts.targets } : {}),
-      outDir: opts.outDir ?? join(this.opts.dir, 'outputs', id),
-      createdAt: Date.now(),
+      outDir: opts.outDir ?? this.runFolder(title, createdAt),
+      createdAt,
       interruptions: 0,
     };
     // The workflow file first: a journal line never names a workflow that is not on disk.
@@ -166,6 +169,12 @@ export class JobQueue implements Queue {
     this.emit({ type: 'job-queued', jobId: id, time: Date.now() });
     this.pump();
     return job;
+  }
+
+  /** `<time>-<title>` under the queue's outputs folder, unique among the folders of known jobs and on disk. */
+  private runFolder(title: string, createdAt: number): string {
+    const taken = new Set(this.list().map((j) => j.outDir));
+    return freshRunFolder(join(this.opts.dir, 'outputs'), title, new Date(createdAt), taken);
   }
 
   /** Every job in submission order. */

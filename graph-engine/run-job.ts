@@ -43,6 +43,7 @@ export async function runJob(job: RunnableJob, opts: RunJobOptions): Promise<Job
     outDir: job.outDir,
     onEvent: opts.onEvent,
     jobId: job.id,
+    title: job.title,
   }).catch((err: unknown): RunResult => failedResult(err));
   const finishedAt = Date.now();
   const runner = opts.runner?.();

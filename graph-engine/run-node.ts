@@ -24,6 +24,8 @@ export interface JobState {
   cache?: ValueCache;
   signal: AbortSignal;
   outDir: string;
+  /** The workflow as sinks embed it in their files (RunContext.workflowJson). */
+  workflowJson: string;
   emit: Emit;
   /** Each finished node's key, which its readers' keys include. */
   keys: Map<string, string>;
@@ -105,8 +107,8 @@ function contextFor(state: JobState, id: string) {
   const report = (facts: Record<string, unknown>) => {
     state.facts[id] = { ...state.facts[id], ...facts };
   };
-  const { signal, outDir, emit } = state;
-  return nodeContext(id, { signal, outDir, emit, report, prepared: state.prepared.get(id) });
+  const { signal, outDir, emit, workflowJson } = state;
+  return nodeContext(id, { signal, outDir, emit, report, workflowJson, prepared: state.prepared.get(id) });
 }
 
 /** Runs one planned node, or takes its outputs from the cache when nothing it depends on has changed. */

@@ -30,11 +30,27 @@ export interface SpecIssue {
   message: string;
 }
 
+/** Something worth telling while editing that blocks nothing (a resize the node will do, a caveat). */
+export interface SpecNote {
+  field: string;
+  level: 'info' | 'warning';
+  message: string;
+}
+
 export interface InferResult {
   /** Output types, as precise as the inputs and params allow. */
   outputs: Record<string, PortType>;
   /** Constraint failures (e.g. frames ≢ 1 mod 4), reported while editing. */
   issues?: SpecIssue[];
+  /** Shown on the node and kept in the run manifest; never stop a run. */
+  notes?: SpecNote[];
+}
+
+/** What an external node's file holds, read while editing: exact output types, and facts for people. */
+export interface ProbeResult {
+  outputs: Record<string, PortType>;
+  /** e.g. frames, size, fps and a thumbnail data URL, shown on the node. */
+  facts: Record<string, unknown>;
 }
 
 export interface Logger {
@@ -56,6 +72,11 @@ export interface RunContext {
   outDir: string;
   /** Facts a node reports for the run manifest and job events (e.g. device, model hashes). */
   report(facts: Record<string, unknown>): void;
+  /**
+   * The run's workflow as JSON text (seeds resolved, its title in meta), for sinks that embed it in the
+   * files they write so that opening such a file brings back the graph that made it.
+   */
+  workflowJson: string;
   /** What the node's `prepare` returned at the start of the job, if it has one. */
   prepared?: Prepared;
   /**
@@ -106,6 +127,11 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
   checkEnvironment?(params: z.infer<P>): SpecIssue[];
   /** For external nodes: a string that changes when what the node reads changes (file hash, mtime). */
   externalKey?(params: z.infer<P>): Promise<string>;
+  /**
+   * For external nodes: reads what the file holds (size, frame count…) without running, so the editor
+   * shows it and inference downstream knows it; undefined when there is nothing to read yet.
+   */
+  probe?(params: z.infer<P>): Promise<ProbeResult | undefined>;
   run(inputs: Record<string, unknown>, params: z.infer<P>, ctx: RunContext): Promise<Record<string, unknown>>;
 }
 

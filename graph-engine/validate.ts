@@ -1,5 +1,6 @@
 import { ancestors, type Cycle, findCycles, hasNode, topologicalOrder } from './graph.ts';
 import { type GraphTypes, inferGraphTypes } from './infer.ts';
+import { activeGraph } from './modes.ts';
 import type { NodeRegistry } from './registry.ts';
 import type { NodeSpec } from './spec.ts';
 import { validationError as err, type ValidationError } from './validation-error.ts';
@@ -16,17 +17,25 @@ export interface ValidateOptions {
  * the specs' constraints and what nodes need from this machine (e.g. ffmpeg). Shared by editor, CLI and
  * server; never throws on a loaded workflow.
  */
-export function validateWorkflow(wf: Workflow, registry: NodeRegistry, opts: ValidateOptions = {}): ValidationError[] {
-  const targets = opts.targets?.filter((id) => hasNode(wf, id));
+export function validateWorkflow(
+  original: Workflow,
+  registry: NodeRegistry,
+  opts: ValidateOptions = {},
+): ValidationError[] {
+  // Bypassed and muted nodes (and what needs a muted one) do not run, so they are not checked.
+  const active = activeGraph(original, registry);
+  const wf = active.workflow;
+  const targets = opts.targets?.filter((id) => hasNode(wf, id) || Object.hasOwn(active.skipped, id));
   const scope = targets ? ancestors(wf, targets) : new Set(Object.keys(wf.nodes));
   const types = inferGraphTypes(wf, registry, targets);
   const errors = (opts.targets ?? [])
-    .filter((id) => !hasNode(wf, id))
+    .filter((id) => !hasNode(original, id))
     .map((id) => err(id, undefined, 'unknown-target', `there is no node "${id}" to run`));
+  errors.push(...active.issues);
   for (const id of Object.keys(wf.nodes)) if (scope.has(id)) errors.push(...checkNode(wf, id, registry, types));
   errors.push(...findCycles(wf, topologicalOrder(wf, scope).rest).flatMap(cycleErrors));
   errors.push(...types.issues);
-  errors.push(...checkForm(wf, registry));
+  errors.push(...checkForm(original, registry));
   return errors;
 }
 

@@ -17,6 +17,7 @@ export const ValidationCodeSchema = z.enum([
   'infer-failed',
   'unknown-target',
   'bad-form',
+  'bypass-impossible',
   /** Something the node needs from this machine (e.g. ffmpeg) is not there. */
   'missing-tool',
 ]);

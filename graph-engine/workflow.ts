@@ -53,11 +53,22 @@ export function reservedKeyIssues(doc: unknown): LoadIssue[] {
 export const LinkSchema = z.strictObject({ node: NodeIdSchema, output: z.string().min(1) });
 export type Link = z.infer<typeof LinkSchema>;
 
+/**
+ * How a node takes part in runs, as ComfyUI users know it: `bypass` passes an input of the same kind on
+ * as each output (the node itself does not run); `mute` leaves it, and whatever needs it, out.
+ */
+export const NodeModeSchema = z.enum(['bypass', 'mute']);
+export type NodeMode = z.infer<typeof NodeModeSchema>;
+
 export const WorkflowNodeSchema = z.strictObject({
   type: z.string().min(1),
   typeVersion: z.number().int().min(1),
   params: z.record(OwnKeySchema, z.unknown()).default({}),
   inputs: z.record(OwnKeySchema, LinkSchema).default({}),
+  /** Absent: the node runs when something needs it. */
+  mode: NodeModeSchema.optional(),
+  /** A name the user gave the node (for people only: shown on it, on its output tracks, in fields' names). */
+  title: z.string().max(200).optional(),
 });
 export type WorkflowNode = z.infer<typeof WorkflowNodeSchema>;
 

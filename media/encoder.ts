@@ -38,6 +38,8 @@ interface Encoding {
   ext: string;
   /** The pixel formats ffprobe may report when the output kept alpha (VP9 is checked by its header). */
   alphaPixFmt?: RegExp;
+  /** Whether the container keeps text tags (MP4/MOV as `mdta` keys, Matroska tags); GIF has none. */
+  tags: boolean;
 }
 
 const ENCODINGS: Record<EncodedFormat, Encoding> = {
@@ -50,9 +52,10 @@ const ENCODINGS: Record<EncodedFormat, Encoding> = {
       ...['-c:v', 'libx264', '-preset', o.speed === 'fast' ? 'faster' : 'medium'],
       ...['-crf', o.speed === 'fast' ? '15' : '16', '-pix_fmt', 'yuv420p'],
       ...['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv'],
-      ...['-movflags', '+faststart', '-f', 'mp4'],
+      ...['-movflags', '+faststart+use_metadata_tags', '-f', 'mp4'],
     ],
     ext: '.mp4',
+    tags: true,
   },
   'webm-vp9-alpha': {
     planes: 4,
@@ -65,14 +68,16 @@ const ENCODINGS: Record<EncodedFormat, Encoding> = {
       ...['-f', 'webm'],
     ],
     ext: '.webm',
+    tags: true,
   },
   prores4444: {
     planes: 4,
     codec: () => [
       ...['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-alpha_bits', '16'],
-      ...['-vendor', 'apl0', '-f', 'mov'],
+      ...['-vendor', 'apl0', '-movflags', '+use_metadata_tags', '-f', 'mov'],
     ],
     ext: '.mov',
+    tags: true,
     alphaPixFmt: /^yuva444p1\d(le|be)$/, // the decoder reports 12-bit
   },
   gif: {
@@ -84,6 +89,7 @@ const ENCODINGS: Record<EncodedFormat, Encoding> = {
     // whole frames, so that each frame can be cleared after it is shown (see gif-disposal.ts)
     codec: () => ['-gifflags', '-offsetting-transdiff', '-loop', '0', '-f', 'gif'],
     ext: '.gif',
+    tags: false,
   },
 };
 
@@ -102,6 +108,8 @@ export interface FinishOptions {
   /** Floats to bytes (default rounded). */
   quantize?: Quantize;
   signal?: AbortSignal;
+  /** Text tags for the container (MP4/MOV `mdta` keys, Matroska tags; GIF drops them), e.g. the workflow. */
+  tags?: Record<string, string>;
 }
 
 export interface Encoder {
@@ -109,9 +117,9 @@ export interface Encoder {
   /** The options it was started with (parsed). */
   readonly options: Readonly<Options>;
   /**
-   * Pipes the clip in (at `fps`, default the clip's; bytes as `quantize` says, default rounded), waits for
-   * ffmpeg, checks alpha, moves the file to `path` atomically. Aborting `signal` kills ffmpeg and rejects
-   * with its reason, leaving no file.
+   * Pipes the clip in (at `fps`, default the clip's; bytes as `quantize` says, default rounded) with `tags`
+   * for the container (dropped by GIF), waits for ffmpeg, checks alpha, moves the file to `path` atomically.
+   * Aborting `signal` kills ffmpeg and rejects with its reason, leaving no file.
    */
   finish(clip: Frames, path: string, options?: FinishOptions): Promise<void>;
   /** Ends the process unused and removes its file. */
@@ -125,7 +133,7 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   const opts = EncoderOptions.parse(options);
   const enc = ENCODINGS[format];
   const tmp = tempPathFor(`${dir}/encoder${enc.ext}`);
-  type Input = { clip: Frames; fps: number; quantize: Quantize };
+  type Input = { clip: Frames; fps: number; quantize: Quantize; tags: Record<string, string> };
   let deliver: (input: Input | null) => void = () => {};
   const given = new Promise<Input | null>((resolve) => {
     deliver = resolve;
@@ -134,9 +142,16 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
     const got = await given;
     if (got) yield* y4mStream(got.clip, enc.planes, got.fps, got.quantize);
   }
+  // Tags arrive with the clip, on a second pipe, so that a process started before the run can carry them.
+  async function* tags() {
+    const got = await given;
+    yield new TextEncoder().encode(ffmetadata(got?.tags ?? {}));
+  }
   const filter = enc.filter ? `${unstackPlanes(enc.planes, 'rgb')};${enc.filter(opts)}` : unstackPlanes(enc.planes);
   const args = [
-    ...['-v', 'error', '-y', '-f', 'yuv4mpegpipe', '-i', 'pipe:0', '-filter_complex', filter],
+    ...['-v', 'error', '-y', '-f', 'yuv4mpegpipe', '-i', 'pipe:0'],
+    ...(enc.tags ? ['-f', 'ffmetadata', '-i', 'pipe:3', '-map_metadata', '1'] : []),
+    ...['-filter_complex', filter],
     ...enc.codec(opts),
     fileArg(tmp),
   ];
@@ -145,6 +160,7 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   const done = runTool('ffmpeg', args, {
     file: label,
     input: input(),
+    ...(enc.tags ? { side: tags() } : {}),
     onSpawn: (c) => {
       child = c;
     },
@@ -155,12 +171,12 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   return {
     format,
     options: opts,
-    async finish(clip, path, { fps = clip.fps, quantize = 'round', signal } = {}) {
+    async finish(clip, path, { fps = clip.fps, quantize = 'round', signal, tags = {} } = {}) {
       // a cancelled job kills its ffmpeg at once instead of waiting for the clip to be encoded
       const onAbort = () => child?.kill('SIGKILL');
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted) onAbort();
-      deliver(signal?.aborted ? null : { clip, fps, quantize });
+      deliver(signal?.aborted ? null : { clip, fps, quantize, tags });
       try {
         const failed = await done;
         signal?.throwIfAborted();
@@ -185,6 +201,14 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
       }
     },
   };
+}
+
+/** Tags as an FFMETADATA file: `key=value` lines, with `=`, `;`, `#`, `\` and newlines escaped. */
+function ffmetadata(tags: Record<string, string>): string {
+  const escape = (s: string) => s.replace(/[=;#\\\n]/g, (c) => `\\${c}`);
+  return `;FFMETADATA1\n${Object.entries(tags)
+    .map(([k, v]) => `${escape(k)}=${escape(v)}\n`)
+    .join('')}`;
 }
 
 /** ffmpeg's error about the temp file, told about the file the user asked for. */

@@ -28,6 +28,8 @@ export interface ToolRun {
   file: string;
   /** Bytes fed to stdin, chunk by chunk (respecting backpressure); an async source may start later. */
   input?: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+  /** Bytes fed to the child's fd 3 (ffmpeg's `pipe:3`), like `input`: a second input such as tags. */
+  side?: AsyncIterable<Uint8Array>;
   /** Called with the process once spawned (e.g. to unref an encoder kept waiting). */
   onSpawn?: (child: ChildProcess) => void;
   /** Aborting kills the tool at once (SIGKILL) and rejects with the signal's reason. */
@@ -46,7 +48,13 @@ process.once('exit', () => {
 export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
     if (run.signal?.aborted) return reject(run.signal.reason);
-    const child = spawn(executable(tool, run.file), args, { stdio: [run.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const stdio: ('pipe' | 'ignore')[] = [
+      run.input ? 'pipe' : 'ignore',
+      'pipe',
+      'pipe',
+      ...(run.side ? ['pipe' as const] : []),
+    ];
+    const child: ChildProcess = spawn(executable(tool, run.file), args, { stdio });
     live.add(child);
     run.onSpawn?.(child);
     const out: Buffer[] = [];
@@ -97,6 +105,8 @@ export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffe
       }
     });
     if (run.input && child.stdin) feed(child.stdin, run.input).catch(() => child.stdin?.destroy());
+    const fd3 = child.stdio[3] as NodeJS.WritableStream | null | undefined;
+    if (run.side && fd3) feed(fd3, run.side).catch(() => (fd3 as unknown as { destroy(): void }).destroy());
   });
 }
 

@@ -53,7 +53,8 @@ export async function readFrameSequence(
   return { frames: files.length, height, width, channels, fps: opts.fps, data };
 }
 
-async function sequenceFiles(dirOrGlob: string): Promise<string[]> {
+/** The images a sequence path names, in frame order. */
+export async function sequenceFiles(dirOrGlob: string): Promise<string[]> {
   const isDir = await stat(dirOrGlob).then(
     (s) => s.isDirectory(),
     () => false,

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from './atomic.ts';
 import { MediaError } from './errors.ts';
@@ -34,12 +35,19 @@ export function decodePng(bytes: Uint8Array, file: string): DecodedPng {
   }
 }
 
-/** Encodes frame `index` of a clip as PNG: RGBA (colour type 6) for 4 channels, RGB (type 2) for 3. */
-export function encodePng(image: Frames, index = 0, quantize: Quantize = 'round'): Buffer {
+/**
+ * Encodes frame `index` of a clip as PNG: RGBA (colour type 6) for 4 channels, RGB (type 2) for 3; bytes as
+ * `quantize` says (default rounded), `text` as iTXt chunks.
+ */
+export function encodePng(
+  image: Frames,
+  index = 0,
+  { quantize = 'round', text = {} }: { quantize?: Quantize; text?: Record<string, string> } = {},
+): Buffer {
   const n = image.width * image.height * image.channels;
   const bytes = toBytes(image.data.subarray(index * n, (index + 1) * n), undefined, quantize);
   const alpha = image.channels === 4;
-  return PNG.sync.write(
+  const png = PNG.sync.write(
     {
       width: image.width,
       height: image.height,
@@ -48,9 +56,37 @@ export function encodePng(image: Frames, index = 0, quantize: Quantize = 'round'
     // one filter (Paeth) for every row instead of trying all five per row: ~3× faster, about the same size
     { colorType: alpha ? 6 : 2, inputColorType: alpha ? 6 : 2, inputHasAlpha: alpha, filterType: 4 },
   );
+  return withText(png, text);
 }
 
-/** Writes frame `index` of a clip to a PNG file, atomically. */
-export async function writePng(path: string, image: Frames, index = 0): Promise<void> {
-  await writeFileAtomic(path, encodePng(image, index));
+/** IHDR is the first chunk: 8-byte signature, then 4 length + 4 type + 13 data + 4 CRC. */
+const AFTER_IHDR = 33;
+
+/**
+ * The PNG with an uncompressed iTXt chunk (UTF-8) per entry after its header, as readers of PNG
+ * metadata expect (pngjs writes none).
+ */
+export function withText(png: Buffer, text: Record<string, string>): Buffer {
+  const chunks = Object.entries(text).map(([keyword, value]) => {
+    if (!/^[\x20-\x7e]{1,79}$/.test(keyword)) throw new MediaError('unsupported', `bad PNG text keyword "${keyword}"`);
+    // keyword\0, compression flag 0, method 0, empty language\0, empty translated keyword\0, text
+    const data = Buffer.concat([Buffer.from(`${keyword}\0\0\0\0\0`, 'latin1'), Buffer.from(value, 'utf8')]);
+    const typed = Buffer.concat([Buffer.from('iTXt', 'latin1'), data]);
+    const chunk = Buffer.alloc(12 + data.length);
+    chunk.writeUInt32BE(data.length, 0);
+    typed.copy(chunk, 4);
+    chunk.writeUInt32BE(crc32(typed), 8 + data.length);
+    return chunk;
+  });
+  return chunks.length ? Buffer.concat([png.subarray(0, AFTER_IHDR), ...chunks, png.subarray(AFTER_IHDR)]) : png;
+}
+
+/** Writes frame `index` of a clip to a PNG file, atomically, with `text` as iTXt chunks. */
+export async function writePng(
+  path: string,
+  image: Frames,
+  index = 0,
+  text: Record<string, string> = {},
+): Promise<void> {
+  await writeFileAtomic(path, encodePng(image, index, { text }));
 }

@@ -34,6 +34,18 @@ export async function probeVideo(path: string, signal?: AbortSignal): Promise<Vi
   return parsed.data;
 }
 
+/** Frames in the first video stream: the container's count, else counted packet by packet (WebM has none). */
+export async function countFrames(path: string, stream: VideoStream): Promise<number> {
+  const stated = Number(stream.nb_frames);
+  if (Number.isInteger(stated) && stated > 0) return stated;
+  const args = ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets'];
+  const json = await runTool('ffprobe', [...args, '-of', 'json', path], { file: path });
+  const counted = Number(
+    (JSON.parse(json.toString()) as { streams?: { nb_read_packets?: string }[] }).streams?.[0]?.nb_read_packets,
+  );
+  return Number.isInteger(counted) ? counted : 0;
+}
+
 /** A stream tag regardless of case (muxers write ALPHA_MODE or alpha_mode). */
 export function tag(stream: VideoStream, name: string): string | undefined {
   const key = Object.keys(stream.tags).find((k) => k.toLowerCase() === name);

@@ -15,6 +15,11 @@ export type WriteVideoOptions = EncoderOptions & {
   encoder?: Encoder;
   /** Float → 8-bit: rounded (default), or truncated as the reference's mp4 writer (frames.ts Quantize). */
   quantize?: Quantize;
+  /**
+   * Text tags written into the container (MP4/MOV `mdta` keys, Matroska tags), e.g. the workflow that made
+   * the file; GIF and PNG sequences carry none.
+   */
+  metadata?: Record<string, string>;
 };
 
 /**
@@ -29,7 +34,7 @@ export async function writeVideo(
   signal?: AbortSignal,
 ): Promise<void> {
   checkFrames(frames, path);
-  const { encoder, quantize = 'round', ...rest } = options;
+  const { encoder, quantize = 'round', metadata, ...rest } = options;
   const opts = EncoderOptions.parse(rest);
   if (!VideoFormat.safeParse(format).success) {
     throw new MediaError(
@@ -48,7 +53,11 @@ export async function writeVideo(
   }
   const fits = encoder && encoder.format === format && sameOptions(encoder.options, opts);
   if (encoder && !fits) await encoder.cancel();
-  await (fits ? encoder : startEncoder(format, opts, dirname(path))).finish(frames, path, { quantize, signal });
+  await (fits ? encoder : startEncoder(format, opts, dirname(path))).finish(frames, path, {
+    quantize,
+    signal,
+    tags: metadata,
+  });
 }
 
 function sameOptions(a: Readonly<z.infer<typeof EncoderOptions>>, b: z.infer<typeof EncoderOptions>): boolean {
@@ -61,7 +70,10 @@ async function writePngSequence(frames: Frames, dir: string, quantize: Quantize,
     await mkdir(tmp, { recursive: true });
     for (let i = 0; i < frames.frames; i++) {
       signal?.throwIfAborted();
-      await writeFileAtomic(join(tmp, `frame_${String(i + 1).padStart(5, '0')}.png`), encodePng(frames, i, quantize));
+      await writeFileAtomic(
+        join(tmp, `frame_${String(i + 1).padStart(5, '0')}.png`),
+        encodePng(frames, i, { quantize }),
+      );
     }
     if (frames.channels === 4) await verifyPngAlpha(tmp, dir);
   });

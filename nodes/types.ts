@@ -14,6 +14,8 @@ const layers = z.array(z.string()).optional();
  */
 const packFields = z.object({
   pack: z.string().optional(),
+  /** The pack's kind: `demo` packs know only their built-in library of clips. */
+  packKind: z.enum(['layerflow', 'tiny', 'demo']).optional(),
   variant: z.string().optional(),
   layers,
   frames: num,
@@ -47,9 +49,18 @@ export const portKinds: PortKind[] = [
     name: 'Video',
     color: '#4f9dde',
     docs: 'Frames (F×H×W×C, values 0..1) with an optional alpha channel.',
-    fields: z.object({ frames: num, width: num, height: num, channels: num, alpha: z.boolean().optional() }),
+    fields: z.object({
+      frames: num,
+      width: num,
+      height: num,
+      channels: num,
+      alpha: z.boolean().optional(),
+      fps: num,
+      /** Where the frames come from: the demo library, or the user's own file (the demo pack knows only the first). */
+      source: z.enum(['library', 'file']).optional(),
+    }),
     describe: (t) =>
-      `${dim(t.frames)}f ${dim(t.width)}×${dim(t.height)}${t.alpha ? ' RGBA' : t.alpha === false ? ' RGB' : ''}`,
+      `${dim(t.frames)}f ${dim(t.width)}×${dim(t.height)}${t.alpha ? ' RGBA' : t.alpha === false ? ' RGB' : ''}${typeof t.fps === 'number' ? ` @${Math.round(t.fps * 100) / 100}fps` : ''}`,
     compatible: (from, to) =>
       to.alpha === true && from.alpha === false ? 'this input needs a video with an alpha channel' : null,
     typeOf: (v) => {

@@ -1,25 +1,51 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect, useState } from 'react';
+import type { WorkflowDoc } from '../api/schemas.ts';
 import { api } from './api-client.ts';
 import { addAt, Canvas } from './editor/Canvas.tsx';
 import { Palette } from './editor/Palette.tsx';
+import { ShortcutHelp } from './editor/ShortcutHelp.tsx';
 import { onShortcut } from './editor/shortcuts.ts';
+import { positionOf, roomyOffset, type XY } from './model/graph-doc.ts';
 import { PresetForm } from './presets/PresetForm.tsx';
 import { PresetPanel } from './presets/PresetPanel.tsx';
 import { SavePresetDialog } from './presets/SavePresetDialog.tsx';
+import { QuestionDialog } from './QuestionDialog.tsx';
 import { JobList } from './run/JobList.tsx';
 import { LayerViewer } from './run/LayerViewer.tsx';
 import { RunProgress } from './run/RunProgress.tsx';
 import { followEvents, refreshJobs, runWorkflow } from './run/runs.ts';
 import { analyse } from './state/analysis.ts';
-import { keepAutosaving, restoreSession } from './state/session.ts';
-import { activeTab, redoDoc, setState, subscribe, toast, undoDoc, updateTab, useStudio } from './state/store.ts';
+import { keepAutosaving, restoreSession, saveSessionNow } from './state/session.ts';
+import {
+  activeTab,
+  getState,
+  isDirty,
+  redoDoc,
+  setState,
+  subscribe,
+  toast,
+  undoDoc,
+  updateTab,
+  useStudio,
+} from './state/store.ts';
 import { TabBar } from './TabBar.tsx';
+import { TabList, TabPanel } from './TabList.tsx';
 import { Toasts } from './Toasts.tsx';
-import { OpenWorkflowDialog, saveWorkflow } from './WorkflowFiles.tsx';
+import { OpenWorkflowDialog, saveTab } from './WorkflowFiles.tsx';
 
 type Side = 'nodes' | 'presets';
 type Panel = 'run' | 'queue' | 'history' | 'outputs';
+const SIDE_TABS = [
+  { value: 'nodes', label: 'Nodes' },
+  { value: 'presets', label: 'Presets' },
+] as const;
+const PANEL_TABS = [
+  { value: 'run', label: 'Run' },
+  { value: 'queue', label: 'Queue' },
+  { value: 'history', label: 'History' },
+  { value: 'outputs', label: 'Outputs' },
+] as const;
 
 function useBoot(): string[] {
   const [packs, setPacks] = useState<string[]>([]);
@@ -36,9 +62,18 @@ function useBoot(): string[] {
     void refreshJobs();
     const stopEvents = followEvents();
     const stopAutosave = keepAutosaving(subscribe);
+    // Leaving with unsaved tabs asks first (the browser's own question; Electron's shell asks natively).
+    const onLeave = (e: BeforeUnloadEvent) => {
+      saveSessionNow();
+      if (!getState().tabs.some(isDirty)) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onLeave);
     return () => {
       stopEvents();
       stopAutosave();
+      window.removeEventListener('beforeunload', onLeave);
     };
   }, []);
   return packs;
@@ -63,10 +98,12 @@ export function App() {
   const shownJob = useStudio((s) => s.shownJob);
   const [side, setSide] = useState<Side>('nodes');
   const [panel, setPanel] = useState<Panel>('run');
-  const [dialog, setDialog] = useState<'open' | 'preset'>();
+  const [dialog, setDialog] = useState<'open' | 'preset' | 'keys'>();
   const [presetVersion, setPresetVersion] = useState(0);
+  const [shown, setShown] = useState({ side: true, panel: true });
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => onShortcut(e, { save: () => void saveWorkflow() });
+    const onKey = (e: KeyboardEvent) =>
+      onShortcut(e, { save: (as) => void saveTab(undefined, as), help: () => setDialog('keys') });
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
@@ -77,11 +114,22 @@ export function App() {
     <div className="app">
       <header className="toolbar">
         <span className="brand">LayerFlow Studio</span>
+        <button
+          type="button"
+          aria-pressed={shown.side}
+          title="Show or hide the node library and presets"
+          onClick={() => setShown((s) => ({ ...s, side: !s.side }))}
+        >
+          Library
+        </button>
         <button type="button" onClick={() => setDialog('open')}>
           Open…
         </button>
-        <button type="button" onClick={() => void saveWorkflow()}>
+        <button type="button" title="Save (Ctrl+S)" onClick={() => void saveTab()}>
           Save
+        </button>
+        <button type="button" title="Save as (Ctrl+Shift+S)" onClick={() => void saveTab(undefined, true)}>
+          Save as…
         </button>
         <button type="button" onClick={() => setDialog('preset')}>
           Save as preset…
@@ -106,6 +154,14 @@ export function App() {
         <span className="grow" />
         <button
           type="button"
+          title="Keyboard shortcuts (?)"
+          aria-label="Keyboard shortcuts"
+          onClick={() => setDialog('keys')}
+        >
+          ?
+        </button>
+        <button
+          type="button"
           title="Run the nodes up to the selected ones (Ctrl+Shift+Enter)"
           disabled={tab.selected.length === 0}
           onClick={() => void runWorkflow(tab.selected)}
@@ -115,23 +171,26 @@ export function App() {
         <button type="button" className="primary" title="Run (Ctrl+Enter)" onClick={() => void runWorkflow()}>
           ▶ Run
         </button>
+        <button
+          type="button"
+          aria-pressed={shown.panel}
+          title="Show or hide the run, queue, history and outputs panel"
+          onClick={() => setShown((s) => ({ ...s, panel: !s.panel }))}
+        >
+          Runs
+        </button>
       </header>
       <TabBar />
-      <main className="workspace">
+      <main className={`workspace${shown.side ? '' : ' hide-side'}${shown.panel ? '' : ' hide-panel'}`}>
         <aside className="sidebar">
-          <div className="switch">
-            <button type="button" className={side === 'nodes' ? 'on' : ''} onClick={() => setSide('nodes')}>
-              Nodes
-            </button>
-            <button type="button" className={side === 'presets' ? 'on' : ''} onClick={() => setSide('presets')}>
-              Presets
-            </button>
-          </div>
-          {side === 'nodes' ? (
-            <Palette onAdd={(info) => addAt(info, { x: 80 + Math.random() * 200, y: 80 + Math.random() * 200 })} />
-          ) : (
-            <PresetPanel version={presetVersion} />
-          )}
+          <TabList<Side> label="Library" id="side" tabs={SIDE_TABS} value={side} onChange={setSide} />
+          <TabPanel id="side" value={side} className="side-body">
+            {side === 'nodes' ? (
+              <Palette onAdd={(info) => addAt(info, placeNew(tab.history.present, tab.selected))} />
+            ) : (
+              <PresetPanel version={presetVersion} />
+            )}
+          </TabPanel>
         </aside>
         <section className="center">
           {tab.view === 'form' ? (
@@ -143,21 +202,16 @@ export function App() {
           )}
         </section>
         <aside className="panel">
-          <div className="switch">
-            {(['run', 'queue', 'history', 'outputs'] as const).map((p) => (
-              <button key={p} type="button" className={panel === p ? 'on' : ''} onClick={() => setPanel(p)}>
-                {p[0].toUpperCase() + p.slice(1)}
-              </button>
-            ))}
-          </div>
-          <div className="panel-body">
+          <TabList<Panel> label="Runs" id="runs" tabs={PANEL_TABS} value={panel} onChange={setPanel} />
+          <TabPanel id="runs" value={panel} className="panel-body">
             {panel === 'run' && <RunProgress />}
             {panel === 'queue' && <JobList active />}
             {panel === 'history' && <JobList active={false} />}
             {panel === 'outputs' && <LayerViewer />}
-          </div>
+          </TabPanel>
         </aside>
       </main>
+      {dialog === 'keys' && <ShortcutHelp onClose={() => setDialog(undefined)} />}
       {dialog === 'open' && <OpenWorkflowDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'preset' && (
         <SavePresetDialog
@@ -167,7 +221,15 @@ export function App() {
           }}
         />
       )}
+      <QuestionDialog />
       <Toasts />
     </div>
   );
+}
+
+/** Where a node added from the palette goes: right of the selected node, else top left, then down to room. */
+function placeNew(doc: WorkflowDoc, selected: string[]): XY {
+  const from = selected.find((id) => doc.nodes[id]);
+  const want = from ? { x: positionOf(doc, from).x + 340, y: positionOf(doc, from).y } : { x: 80, y: 80 };
+  return roomyOffset(doc, [{ x: 0, y: 0 }], want);
 }

@@ -4,6 +4,7 @@ import { defineNode } from '../../graph-engine/spec.ts';
 import type { Link, WorkflowNode } from '../../graph-engine/workflow.ts';
 import type { Frames } from '../../media/frames.ts';
 import { ditSampler, sampleLayers, samplerFacts } from './dit-sampler.ts';
+import { videoNotes } from './fit-notes.ts';
 import { latentPreviews } from './latent-preview.ts';
 import type { LayerTextValue } from './layer-prompts.ts';
 import { splitLayers, splitLayersNode } from './split-layers.ts';
@@ -22,6 +23,7 @@ export const DecomposeParams = z.object({
   seed: samplerShape.seed,
   previewEvery: samplerShape.previewEvery,
   chunkFrames: vaeEncode.params.shape.chunkFrames,
+  fit: vaeEncode.params.shape.fit,
 });
 export type DecomposeParams = z.infer<typeof DecomposeParams>;
 
@@ -42,12 +44,12 @@ export function expandDecompose(id: string, node: Pick<WorkflowNode, 'params' | 
   const n = (step: string) => `${id}-${step}`;
   const link = (from: string, output: string): Link => ({ node: from, output });
   const from = (input: string): Record<string, Link> => (node.inputs[input] ? { [input]: node.inputs[input] } : {});
-  const { chunkFrames, ...sampler } = p;
+  const { chunkFrames, fit, ...sampler } = p;
   const nodes: Record<string, WorkflowNode> = {
     [n('encode')]: {
       type: vaeEncode.type,
       typeVersion: vaeEncode.version,
-      params: { task: 'decompose', chunkFrames },
+      params: { task: 'decompose', chunkFrames, fit },
       inputs: { ...from('vae'), ...from('video') },
     },
     [n('text')]: {
@@ -81,7 +83,10 @@ export function expandDecompose(id: string, node: Pick<WorkflowNode, 'params' | 
   };
   const outputs = Object.fromEntries(['foreground', 'alpha', 'background'].map((o) => [o, link(n('split'), o)]));
   const params = Object.fromEntries(
-    Object.keys(DecomposeParams.shape).map((name) => [name, name === 'chunkFrames' ? n('encode') : n('sample')]),
+    Object.keys(DecomposeParams.shape).map((name) => [
+      name,
+      name === 'chunkFrames' || name === 'fit' ? n('encode') : n('sample'),
+    ]),
   );
   return { nodes, outputs, params };
 }
@@ -116,7 +121,7 @@ export const decompose = defineNode({
     background: { type: { kind: 'Video', alpha: false } },
   },
   params: DecomposeParams,
-  infer(inputs) {
+  infer(inputs, params) {
     const vae = inputs.vae;
     const video: PortType = { kind: 'Video', channels: 3, alpha: false };
     for (const f of ['frames', 'width', 'height'] as const) if (typeof vae?.[f] === 'number') video[f] = vae[f];
@@ -125,16 +130,17 @@ export const decompose = defineNode({
     if (tasks && !tasks.includes('decompose')) {
       issues.push({ field: 'model', code: 'task-unsupported', message: 'this pack has no decompose task' });
     }
-    return { outputs: { foreground: video, alpha: video, background: video }, issues };
+    const notes = videoNotes(inputs.video, vae, params.fit);
+    return { outputs: { foreground: video, alpha: video, background: video }, issues, notes };
   },
   async run(inputs, params, ctx) {
     const vae = handleOf<PackHandle>(inputs.vae, 'vae').pack;
     const model = handleOf<ModelHandle>(inputs.model, 'model');
     const encoder = handleOf<PackHandle>(inputs.textEncoder, 'textEncoder').pack;
-    const { chunkFrames, previewEvery, ...sampler } = params;
+    const { chunkFrames, previewEvery, fit, ...sampler } = params;
     ctx.progress(0, 'encoding the video');
     const given = layersFromVideo(inputs.video as Frames, 'decompose');
-    const latent = await encodeGivenLayers(vae, given, 'decompose', { chunkFrames, signal: ctx.signal });
+    const latent = await encodeGivenLayers(vae, given, 'decompose', { chunkFrames, fit, signal: ctx.signal });
     const conditioning = await encodeLayerText(encoder, inputs.text as LayerTextValue);
     const settings = { ...sampler, task: 'decompose' as const };
     const sampled = await sampleLayers(model, conditioning, latent, settings, {

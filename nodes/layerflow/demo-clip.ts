@@ -102,7 +102,14 @@ export const demoClipNode = defineNode({
   params: DemoClipParams,
   infer(_inputs, p) {
     const size = { frames: p.frames, width: p.width, height: p.height };
-    const video = (alpha: boolean): PortType => ({ kind: 'Video', ...size, channels: alpha ? 4 : 3, alpha });
+    const video = (alpha: boolean): PortType => ({
+      kind: 'Video',
+      ...size,
+      channels: alpha ? 4 : 3,
+      alpha,
+      fps: p.fps,
+      source: 'library',
+    });
     return {
       outputs: {
         blend: video(false),

@@ -5,7 +5,15 @@ import { defineNode, type SpecIssue } from '../../graph-engine/spec.ts';
 import type { ModelPack } from '../../models/pack/read.ts';
 import type { Manifest } from '../../models/pack/schema.ts';
 import { device } from '../../models/session/sessions.ts';
-import { BUILTIN_PACKS, builtinVariant, manifestHash, openPack, packDir, peekManifest } from './pack-source.ts';
+import {
+  BUILTIN_PACKS,
+  builtinKind,
+  builtinVariant,
+  manifestHash,
+  openPack,
+  packDir,
+  peekManifest,
+} from './pack-source.ts';
 import { type ModelHandle, type PackHandle, packTypeFields } from './values.ts';
 
 const LABELS: Record<(typeof BUILTIN_PACKS)[number], string> = {
@@ -19,7 +27,8 @@ const LABELS: Record<(typeof BUILTIN_PACKS)[number], string> = {
 export function packHandleTypes(name: string, manifest: Manifest | undefined): Record<string, PortType> {
   if (!manifest) {
     const variant = builtinVariant(name);
-    const known = { pack: name, ...(variant ? { variant } : {}) };
+    const kind = builtinKind(name);
+    const known = { pack: name, ...(variant ? { variant } : {}), ...(kind ? { packKind: kind } : {}) };
     return {
       model: { kind: 'Model', ...known, motionScale: 0, contentScale: 1 },
       textEncoder: { kind: 'TextEncoder', pack: name },

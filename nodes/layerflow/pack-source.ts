@@ -27,6 +27,11 @@ export function packDir(name: string): string {
   return b.kind === 'demo' ? demoPackDir(b.variant) : tinyPackDir(b.variant);
 }
 
+/** The kind a built-in pack name implies (undefined for folders). */
+export function builtinKind(name: string): 'demo' | 'tiny' | undefined {
+  return builtin(name)?.kind;
+}
+
 /** The variant a built-in pack name implies (undefined for folders). */
 export function builtinVariant(name: string): 'rgb' | 'rgba' | undefined {
   return builtin(name)?.variant;

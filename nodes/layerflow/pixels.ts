@@ -1,5 +1,5 @@
 import type { Frames } from '../../media/frames.ts';
-import { resizeFrame } from '../../media/resize.ts';
+import { type Fit, fitFrame } from '../../media/resize.ts';
 import { LayerflowError } from './errors.ts';
 import type { SequenceLayout } from './layout.ts';
 
@@ -10,13 +10,17 @@ import type { SequenceLayout } from './layout.ts';
  * 3-channel clip.
  */
 
-/** A clip's first `frames` frames at `width`×`height`, RGB (alpha dropped): area resampling when the size differs. */
+/**
+ * A clip's first `frames` frames at `width`×`height`, RGB (alpha dropped): area resampling when the size
+ * differs, the aspect ratio handled as `fit` says (crop the centre, pad, or stretch).
+ */
 export function fitClip(
   clip: Frames,
   frames: number,
   width: number,
   height: number,
   input: string,
+  fit: Fit = 'stretch',
 ): Float32Array<ArrayBuffer> {
   if (clip.frames < frames) {
     throw new LayerflowError(
@@ -28,7 +32,8 @@ export function fitClip(
   const out = new Float32Array(frames * height * width * 3);
   const n = height * width;
   for (let f = 0; f < frames; f++) {
-    const src = clip.width === width && clip.height === height ? frameOf(clip, f) : resizeFrame(clip, f, width, height);
+    const src =
+      clip.width === width && clip.height === height ? frameOf(clip, f) : fitFrame(clip, f, width, height, fit);
     const c = src.channels;
     for (let p = 0; p < n; p++) {
       for (let k = 0; k < 3; k++) out[(f * n + p) * 3 + k] = src.data[p * c + k];

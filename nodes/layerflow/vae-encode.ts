@@ -2,12 +2,14 @@ import { z } from 'zod';
 import type { PortType } from '../../graph-engine/ports.ts';
 import { defineNode, type SpecIssue } from '../../graph-engine/spec.ts';
 import type { Frames } from '../../media/frames.ts';
+import type { Fit } from '../../media/resize.ts';
 import type { ModelPack } from '../../models/pack/read.ts';
 import type { Task } from '../../models/pack/schema.ts';
 import { gaussianNoise } from '../../models/sampler/noise.ts';
 import { runSession } from '../../models/session/run.ts';
 import { getSession } from '../../models/session/sessions.ts';
 import { LayerflowError } from './errors.ts';
+import { FitParam, videoNotes } from './fit-notes.ts';
 import { conditionRange, type SequenceLayout, sequenceLayout } from './layout.ts';
 import { fitClip, latentsFromZ, matteClip, mattePlane, overGrey, planarSequence, samplePosterior } from './pixels.ts';
 import { packFile } from './text-encode.ts';
@@ -65,6 +67,8 @@ export interface EncodeOptions {
   noise?: (length: number) => Float32Array;
   /** Default `copy`. */
   unsupplied?: UnsuppliedFill;
+  /** How a clip of another size is fitted to the pack's (default `stretch`). */
+  fit?: Fit;
   signal?: AbortSignal;
 }
 
@@ -123,7 +127,7 @@ export async function encodeGivenLayers(
   task: Task,
   options: EncodeOptions = {},
 ): Promise<LatentValue> {
-  const { chunkFrames = 0, posterior = 'mean', seed = 0, unsupplied = 'copy', signal } = options;
+  const { chunkFrames = 0, posterior = 'mean', seed = 0, unsupplied = 'copy', fit = 'stretch', signal } = options;
   const layout = sequenceLayout(pack.config, task);
   if (layout.condition.given.length === 0) {
     throw new LayerflowError('task-unsupported', `the ${task} task takes no given layers`, 'task');
@@ -140,7 +144,9 @@ export async function encodeGivenLayers(
     }
   }
   const { framesPerLayer: k, width, height } = layout;
-  const fitted = layout.layers.map((l) => (given.clips[l] ? fitClip(given.clips[l], k, width, height, l) : undefined));
+  const fitted = layout.layers.map((l) =>
+    given.clips[l] ? fitClip(given.clips[l], k, width, height, l, fit) : undefined,
+  );
   const first = fitted[layout.layers.indexOf(layout.condition.given[0])] as Float32Array;
   const filler = fillerClip(unsupplied, first);
   const clips = fitted.map((clip) => clip ?? filler);
@@ -207,7 +213,7 @@ export const vaeEncode = defineNode({
     "Encodes the layers a conditioned task is given into the task's latent sequence. A Video is the blend " +
     '(decompose), the background (bg-to-fg) or the foreground (fg-to-bg; an RGBA video also gives the ' +
     'matte); a LayeredVideo gives layers by name in the model convention (the foreground over grey, the ' +
-    'matte as grey levels). Clips are resized to the pack size and cut to its frames per layer; all layers ' +
+    'matte as grey levels). Clips are resized to the pack size (as `fit` says) and cut to its frames per layer; all layers ' +
     'go through the VAE as one sequence (the first frame duplicated where the task does), as the reference ' +
     'encodes them.\n\n' +
     'Pixel values: 8-bit frames are read as u/255 and enter the VAE as 2v − 1 in float32, the ' +
@@ -281,6 +287,7 @@ export const vaeEncode = defineNode({
       .max(100000)
       .default(0)
       .meta({ widget: 'number', label: 'Chunk frames (0 = one pass)', step: 1 }),
+    fit: FitParam,
   }),
   infer(inputs, params) {
     const vae = inputs.vae;
@@ -291,7 +298,8 @@ export const vaeEncode = defineNode({
       if (typeof vae.height === 'number') latent.height = vae.height / vae.spatialCompression;
     }
     if (vae?.latentChannels !== undefined) latent.channels = vae.latentChannels;
-    return { outputs: { latent }, issues: inputIssues(inputs, params.task) };
+    const notes = videoNotes(inputs.video ?? inputs.layers, vae, params.fit);
+    return { outputs: { latent }, issues: inputIssues(inputs, params.task), notes };
   },
   async run(inputs, params, ctx) {
     const { pack } = handleOf<PackHandle>(inputs.vae, 'vae');
@@ -299,13 +307,14 @@ export const vaeEncode = defineNode({
       ? layersFromVideo(inputs.video as Frames, params.task)
       : (inputs.layers as LayeredVideoValue | undefined);
     if (!given) throw new LayerflowError('missing-input', 'connect a video or layers input', 'video');
-    const { task, chunkFrames, unsupplied, posterior, posteriorSeed } = params;
+    const { task, chunkFrames, unsupplied, posterior, posteriorSeed, fit } = params;
     return {
       latent: await encodeGivenLayers(pack, given, task, {
         chunkFrames,
         unsupplied,
         posterior,
         seed: posteriorSeed,
+        fit,
         ...(ctx.noise ? { noise: ctx.noise } : {}),
         signal: ctx.signal,
       }),

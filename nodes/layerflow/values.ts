@@ -64,6 +64,7 @@ export function packTypeFields(manifest: Manifest): Omit<PortType, 'kind'> {
   const c = manifest.config;
   return {
     pack: manifest.name,
+    packKind: manifest.kind,
     variant: manifest.variant,
     layers: [...c.layerOrder],
     frames: c.framesPerLayer,

@@ -2,7 +2,21 @@ import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import type { RunContext, SpecIssue } from '../../graph-engine/spec.ts';
 import { MediaNodeError } from './node-error.ts';
+
+/** The tag saved files carry the run's workflow under (renderer/model/embedded-workflow.ts reads it back). */
+export const WORKFLOW_TAG = 'layerflow_workflow';
+/** Linux caps one command-line argument (how ffmpeg gets tags) at 128 KiB; larger workflows are left out. */
+const MAX_EMBEDDED_BYTES = 100_000;
+
+/** The run's workflow as a file tag, so dropping the file on the editor reopens the graph that made it. */
+export function workflowTags(ctx: RunContext): Record<string, string> {
+  const bytes = Buffer.byteLength(ctx.workflowJson);
+  if (bytes <= MAX_EMBEDDED_BYTES) return { [WORKFLOW_TAG]: ctx.workflowJson };
+  ctx.log.warn(`the workflow (${bytes} bytes) is too large to embed in the saved files; manifest.json has it`);
+  return {};
+}
 
 /** The file-name param of the save nodes: a name without folders; empty means the node id. */
 export const FileNameParam = z
@@ -21,6 +35,30 @@ export function outputBase(name: string, nodeId: string, ext = ''): string {
 /** A layer name safe as a file name. */
 export function layerFileName(layer: string): string {
   return layer.replace(/[^\w.-]/g, '_') || 'layer';
+}
+
+/**
+ * The input a file-reading node passes on when no file is chosen: presets link a Demo Clip here, so they
+ * run out of the box and take the user's own file as soon as one is set (`--set input.path=clip.mp4`).
+ */
+export const FALLBACK_INPUT = {
+  type: { kind: 'Video' },
+  optional: true,
+  docs: 'Used while no file is chosen (the shipped presets link a Demo Clip here).',
+} as const;
+
+/** A video read from the user's file: its shape is known once probed (spec.probe), its source always. */
+export const FILE_VIDEO = { kind: 'Video', source: 'file' } as const;
+
+/** The issue of a file param left empty with nothing linked to fall back on. */
+export function noFileIssue(path: string, fallback: unknown, message: string): SpecIssue[] {
+  return path.trim() === '' && fallback === undefined ? [{ field: 'path', code: 'no-file', message }] : [];
+}
+
+/** The fallback input's video, or the node's "choose a file" error when nothing is linked there either. */
+export function fallbackVideo(fallback: unknown, message: string): unknown {
+  if (fallback === undefined) throw new MediaNodeError('no-file', message, 'path');
+  return fallback;
 }
 
 /** A key that changes when the file at `path` changes (size and mtime); "missing" when it is not there. */

@@ -6,7 +6,8 @@ export type MediaNodeErrorCode =
   | 'shape-mismatch'
   | 'invalid-input'
   | 'no-input'
-  | 'too-large';
+  | 'too-large'
+  | 'no-file';
 
 /** A media node's error, addressed to the param or input (`field`) it is about. */
 export class MediaNodeError extends Error {

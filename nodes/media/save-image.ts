@@ -6,9 +6,9 @@ import { defineNode, type SpecIssue } from '../../graph-engine/spec.ts';
 import { writeFileAtomic } from '../../media/atomic.ts';
 import { contactSheet, type SheetLayer } from '../../media/contact-sheet.ts';
 import type { Frames } from '../../media/frames.ts';
-import { writePng } from '../../media/png.ts';
+import { withText, writePng } from '../../media/png.ts';
 import { type LayeredFrames, layersInput, videoInput, withMatte } from './clip.ts';
-import { FileNameParam, layerFileName, outputBase } from './files.ts';
+import { FileNameParam, layerFileName, outputBase, workflowTags } from './files.ts';
 import { MediaNodeError } from './node-error.ts';
 
 const Params = z.object({
@@ -93,23 +93,24 @@ export const saveImage = defineNode({
     await mkdir(ctx.outDir, { recursive: true });
     const base = outputBase(params.filename, ctx.nodeId, '.png');
     const sheetRows = rows(inputs);
+    const text = workflowTags(ctx);
     const files: string[] = [];
     let path: string;
     if (params.image === 'contact-sheet') {
       path = join(ctx.outDir, `${base}.png`);
       const png = contactSheet(sheetRows, { columns: params.columns, cellHeight: params.cellHeight });
-      await writeFileAtomic(path, png);
+      await writeFileAtomic(path, withText(png, text));
       files.push(path);
     } else if (inputs.video !== undefined) {
       path = join(ctx.outDir, `${base}.png`);
-      await writePng(path, sheetRows[0].frames, pickFrame(sheetRows[0].frames, params.frame, 'video'));
+      await writePng(path, sheetRows[0].frames, pickFrame(sheetRows[0].frames, params.frame, 'video'), text);
       files.push(path);
     } else {
       path = join(ctx.outDir, base);
       await mkdir(path, { recursive: true });
       for (const { label, frames } of sheetRows) {
         const file = join(path, `${layerFileName(label)}.png`);
-        await writePng(file, frames, pickFrame(frames, params.frame, `layers.${label}`));
+        await writePng(file, frames, pickFrame(frames, params.frame, `layers.${label}`), text);
         files.push(file);
       }
     }

@@ -8,7 +8,7 @@ import { INSTALL_HINT, missingTools, type Tool } from '../../media/ffmpeg-binari
 import { type Frames, Quantize } from '../../media/frames.ts';
 import { VideoFormat, writeVideo } from '../../media/write-video.ts';
 import { layersInput, matteAsClip, sameShape, shapeIssues, videoInput, withMatte } from './clip.ts';
-import { FileNameParam, layerFileName, outputBase } from './files.ts';
+import { FileNameParam, layerFileName, outputBase, workflowTags } from './files.ts';
 import { MediaNodeError } from './node-error.ts';
 
 /** File extension per format; a PNG sequence is a folder. */
@@ -100,14 +100,21 @@ interface PreparedEncoder extends Prepared {
 }
 
 /** Writes one clip with the node's format and fps; H.264 gets odd sizes padded by a pixel. */
-async function writeClip(clip: Frames, path: string, params: Params, ctx: RunContext): Promise<void> {
+async function writeClip(
+  clip: Frames,
+  path: string,
+  params: Params,
+  ctx: RunContext,
+  metadata: Record<string, string>,
+): Promise<void> {
   const { format } = params;
   if (format === 'mp4-h264' && clip.channels === 4) ctx.log.warn(`${path}: mp4-h264 has no alpha; alpha dropped`);
   if (format === 'mp4-h264' && (clip.width % 2 || clip.height % 2)) {
     ctx.log.info(`${path}: H.264 needs even sizes; ${clip.width}×${clip.height} padded by a pixel`);
   }
   const timed = params.fps > 0 ? { ...clip, fps: params.fps } : clip;
-  const options = { padOdd: true, speed: params.speed, encoder: preparedEncoder(ctx), quantize: params.quantize };
+  const encoder = preparedEncoder(ctx);
+  const options = { padOdd: true, speed: params.speed, encoder, quantize: params.quantize, metadata };
   await writeVideo(timed, path, format, options, ctx.signal);
 }
 
@@ -121,7 +128,7 @@ async function saveClip(inputs: Record<string, unknown>, base: string, params: P
   }
   const path = join(ctx.outDir, base + EXTENSION[params.format]);
   ctx.progress(0, `encoding ${params.format}`);
-  await writeClip(clip, path, params, ctx);
+  await writeClip(clip, path, params, ctx, workflowTags(ctx));
   return { path, files: [path], alpha: clip.channels === 4 && keepsAlpha(params.format) };
 }
 
@@ -135,11 +142,12 @@ async function saveLayerFiles(value: unknown, base: string, params: Params, ctx:
   const dir = join(ctx.outDir, base);
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
+  const metadata = workflowTags(ctx);
   for (const [i, layer] of layered.layers.entries()) {
     ctx.signal.throwIfAborted();
     ctx.progress(i / layered.layers.length, `encoding ${layer}`);
     const path = join(dir, layerFileName(layer) + EXTENSION[params.format]);
-    await writeClip(layered.clips[layer], path, params, ctx);
+    await writeClip(layered.clips[layer], path, params, ctx, metadata);
     files.push(path);
   }
   const alpha = keepsAlpha(params.format) && layered.layers.some((l) => layered.clips[l].channels === 4);

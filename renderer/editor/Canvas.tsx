@@ -1,7 +1,10 @@
 import {
   Background,
   type Connection,
+  ControlButton,
   Controls,
+  type Edge,
+  type EdgeChange,
   type FinalConnectionState,
   MiniMap,
   type NodeChange,
@@ -12,6 +15,7 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import type { NodeInfo, WorkflowDoc } from '../../api/schemas.ts';
 import { api } from '../api-client.ts';
 import {
+  addGroup,
   addNode,
   type Candidate,
   compatibleNodes,
@@ -27,11 +31,14 @@ import {
   type XY,
 } from '../model/graph-doc.ts';
 import { activeTab, editDoc, getState, recordStep, setSelected, toast, useStudio } from '../state/store.ts';
+import { openWorkflowFile } from '../WorkflowFiles.tsx';
 import { ConnectMenu } from './ConnectMenu.tsx';
+import { ContextMenu, type MenuItem } from './ContextMenu.tsx';
 import { FlowNode } from './FlowNode.tsx';
 import { type ElementInputs, flowEdges, flowNodes } from './flow-elements.ts';
 import { GroupNode } from './GroupNode.tsx';
 import { NODE_DRAG_TYPE } from './Palette.tsx';
+import { copySelection, duplicate, hasClipboard, pasteClipboard, toggleBypass, toggleMute } from './shortcuts.ts';
 
 const nodeTypes = { lf: FlowNode, lfgroup: GroupNode };
 /** Fitting never magnifies: one node on an empty canvas stays at its real size. */
@@ -90,6 +97,14 @@ export function Canvas({ packs }: { packs: string[] }) {
   });
   const flow = useReactFlow();
   const [dangling, setDangling] = useState<Dangling>();
+  /** Node search opened by double-clicking the canvas: where it shows and where the node goes. */
+  const [search, setSearch] = useState<{ screen: XY; flow: XY }>();
+  const [menu, setMenu] = useState<{ at: XY; label: string; items: MenuItem[] }>();
+  const [selectedEdges, setSelectedEdges] = useState<string[]>([]);
+  // the minimap starts hidden on small screens, where it would cover a good part of the canvas
+  const [minimap, setMinimap] = useState(() => window.innerWidth > 1200);
+  /** Whether the link being dragged off an input found a new port; dropped on nothing, it is removed. */
+  const reconnected = useRef(true);
   const dragStart = useRef<WorkflowDoc>(undefined);
   const doc = tab.history.present;
 
@@ -106,7 +121,73 @@ export function Canvas({ packs }: { packs: string[] }) {
   };
   // Rebuilt each render: cheap for editor-sized graphs, and group frames follow measured heights.
   const nodes = flowNodes(inputs);
-  const edges = flowEdges(inputs);
+  const edges = flowEdges(inputs).map((e) => (selectedEdges.includes(e.id) ? { ...e, selected: true } : e));
+  const bounds = () => document.querySelector('.canvas')?.getBoundingClientRect();
+  const closeMenu = useCallback(() => setMenu(undefined), []);
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    setSelectedEdges((old) => {
+      const next = new Set(old);
+      for (const ch of changes) {
+        if (ch.type !== 'select') continue;
+        if (ch.selected) next.add(ch.id);
+        else next.delete(ch.id);
+      }
+      return [...next];
+    });
+  }, []);
+
+  function removeLink(edge: Edge): void {
+    editDoc((d) => disconnect(d, { node: edge.target, input: edge.targetHandle as string }));
+  }
+
+  function nodeMenu(event: React.MouseEvent, id: string): void {
+    event.preventDefault();
+    const selected = activeTab().selected;
+    const ids = selected.includes(id) ? selected : [id];
+    if (!selected.includes(id)) setSelected([id]);
+    const mode = (m: string) => ids.every((n) => activeTab().history.present.nodes[n]?.mode === m);
+    const items: MenuItem[] = [
+      { label: mode('bypass') ? 'Run again (un-bypass)' : 'Bypass', keys: 'Ctrl+B', run: () => toggleBypass(ids) },
+      { label: mode('mute') ? 'Run again (unmute)' : 'Mute', keys: 'Ctrl+M', run: () => toggleMute(ids) },
+      { label: 'Duplicate', keys: 'Ctrl+D', run: () => duplicate(ids) },
+      { label: 'Copy', keys: 'Ctrl+C', run: () => copySelection(ids) },
+      {
+        label: 'Group',
+        keys: 'Ctrl+G',
+        run: () => editDoc((d) => addGroup(d, ids, 'Group')),
+      },
+      { label: 'Delete', keys: 'Del', run: () => editDoc((d) => removeNodes(d, ids)) },
+    ];
+    setMenu({ at: menuSpot({ x: event.clientX, y: event.clientY }, bounds()), label: 'Node', items });
+  }
+
+  function paneMenu(event: React.MouseEvent | MouseEvent): void {
+    event.preventDefault();
+    const screen = menuSpot({ x: event.clientX, y: event.clientY }, bounds());
+    const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    const items: MenuItem[] = [
+      { label: 'Add node…', keys: 'double-click', run: () => setSearch({ screen, flow: at }) },
+      { label: 'Paste', keys: 'Ctrl+V', disabled: !hasClipboard(), run: () => pasteClipboard(false) },
+      { label: 'Paste with links', keys: 'Ctrl+Shift+V', disabled: !hasClipboard(), run: () => pasteClipboard(true) },
+      { label: 'Fit view', run: () => void flow.fitView(FIT) },
+    ];
+    setMenu({ at: screen, label: 'Canvas', items });
+  }
+
+  function openSearch(event: React.MouseEvent): void {
+    // Only on the empty canvas: double-clicks on nodes and fields are theirs.
+    if (!(event.target as Element).classList.contains('react-flow__pane')) return;
+    setSearch({
+      screen: menuSpot({ x: event.clientX, y: event.clientY }, bounds()),
+      flow: flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }),
+    });
+  }
+
+  const everyNode = useMemo(
+    (): Candidate[] => (catalogue?.nodes ?? []).map((info) => ({ info, port: '' })),
+    [catalogue],
+  );
 
   const onNodesChange = useCallback(
     (changes: NodeChange[]) => {
@@ -178,6 +259,13 @@ export function Canvas({ packs }: { packs: string[] }) {
         return;
       }
       if (state.toNode) return;
+      const linked = activeTab().history.present.nodes[state.fromNode.id]?.inputs[state.fromHandle.id];
+      if (side === 'input' && linked) {
+        // a link dragged off its input and dropped on nothing is removed, as in ComfyUI
+        const to = { node: state.fromNode.id, input: state.fromHandle.id };
+        editDoc((d) => disconnect(d, to));
+        return;
+      }
       const bounds = (event.target as Element).closest('.react-flow')?.getBoundingClientRect();
       setDangling({
         screen: menuSpot({ x: point.clientX, y: point.clientY }, bounds),
@@ -211,6 +299,13 @@ export function Canvas({ packs }: { packs: string[] }) {
   }
 
   function onDrop(e: React.DragEvent): void {
+    const files = [...e.dataTransfer.files];
+    if (files.length > 0) {
+      // A workflow .json, a run's manifest.json or a saved output: open the workflow that made it.
+      e.preventDefault();
+      for (const file of files) void openWorkflowFile(file);
+      return;
+    }
     const type = e.dataTransfer.getData(NODE_DRAG_TYPE);
     const info = catalogue?.nodes.find((n) => n.type === type);
     if (!info) return;
@@ -223,6 +318,7 @@ export function Canvas({ packs }: { packs: string[] }) {
       className="canvas"
       role="application"
       aria-label="Workflow canvas"
+      onDoubleClick={openSearch}
       onDrop={onDrop}
       onDragOver={(e) => e.preventDefault()}
     >
@@ -231,6 +327,32 @@ export function Canvas({ packs }: { packs: string[] }) {
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onNodeContextMenu={(e, n) => n.type === 'lf' && nodeMenu(e, n.id)}
+        onEdgeContextMenu={(e, edge) => {
+          e.preventDefault();
+          const items = [{ label: 'Delete link', keys: 'Del', run: () => removeLink(edge) }];
+          setMenu({ at: menuSpot({ x: e.clientX, y: e.clientY }, bounds()), label: 'Link', items });
+        }}
+        onPaneContextMenu={paneMenu}
+        edgesReconnectable
+        onReconnectStart={() => {
+          reconnected.current = false;
+        }}
+        onReconnect={(old, c) => {
+          reconnected.current = true;
+          if (old.target === c.target && old.targetHandle === c.targetHandle) void tryConnect(c);
+          else {
+            removeLink(old);
+            void tryConnect(c);
+          }
+        }}
+        onReconnectEnd={(_e, edge) => {
+          // dragged off its input and dropped on nothing: the link is removed, as in ComfyUI
+          if (!reconnected.current) removeLink(edge);
+          reconnected.current = true;
+        }}
+        zoomOnDoubleClick={false}
         onConnect={(c) => void tryConnect(c)}
         onConnectEnd={onConnectEnd}
         isValidConnection={(c) => localRefusal(activeTab().history.present, c as Connection) === null}
@@ -244,27 +366,55 @@ export function Canvas({ packs }: { packs: string[] }) {
             return next;
           });
         }}
-        onPaneClick={() => setDangling(undefined)}
+        onPaneClick={() => {
+          setDangling(undefined);
+          setSearch(undefined);
+        }}
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         fitView
         fitViewOptions={FIT}
         minZoom={0.2}
-        colorMode="dark"
+        colorMode="system"
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} size={1} />
-        <MiniMap
-          pannable
-          zoomable
-          bgColor="#1d2027"
-          maskColor="rgba(12, 14, 18, 0.55)"
-          nodeColor={(n) => (n.type === 'lfgroup' ? 'transparent' : '#6b7489')}
-        />
-        <Controls fitViewOptions={FIT} />
+        {minimap && (
+          <MiniMap
+            pannable
+            zoomable
+            bgColor="var(--panel)"
+            maskColor="color-mix(in srgb, var(--bg) 60%, transparent)"
+            nodeColor={(n) => (n.type === 'lfgroup' ? 'transparent' : '#6b7489')}
+          />
+        )}
+        <Controls fitViewOptions={FIT}>
+          <ControlButton
+            onClick={() => setMinimap((m) => !m)}
+            title={minimap ? 'Hide the minimap' : 'Show the minimap'}
+            aria-label={minimap ? 'Hide the minimap' : 'Show the minimap'}
+            aria-pressed={minimap}
+          >
+            ▦
+          </ControlButton>
+        </Controls>
       </ReactFlow>
       {Object.keys(doc.nodes).length === 0 && (
         <div className="canvas-hint">Drag nodes here from the palette, or open a preset.</div>
+      )}
+      {menu && <ContextMenu at={menu.at} label={menu.label} items={menu.items} onClose={closeMenu} />}
+      {search && (
+        <ConnectMenu
+          at={search.screen}
+          candidates={everyNode}
+          placeholder="Search nodes…"
+          empty="No node matches"
+          onPick={(c) => {
+            addAt(c.info, search.flow);
+            setSearch(undefined);
+          }}
+          onClose={() => setSearch(undefined)}
+        />
       )}
       {dangling && (
         <ConnectMenu

@@ -6,10 +6,13 @@ interface Props {
   candidates: Candidate[];
   onPick(c: Candidate): void;
   onClose(): void;
+  /** What the search field asks for; the empty text when nothing matches. */
+  placeholder?: string;
+  empty?: string;
 }
 
 /** The menu shown where a dangling link was dropped: only nodes with a fitting port. */
-export function ConnectMenu({ at, candidates, onPick, onClose }: Props) {
+export function ConnectMenu({ at, candidates, onPick, onClose, placeholder, empty }: Props) {
   const [query, setQuery] = useState('');
   const shown = useMemo(
     () =>
@@ -28,12 +31,13 @@ export function ConnectMenu({ at, candidates, onPick, onClose }: Props) {
       <input
         autoFocus
         className="menu-search"
-        placeholder="Compatible nodes…"
+        placeholder={placeholder ?? 'Compatible nodes…'}
+        aria-label={placeholder ?? 'Compatible nodes'}
         value={query}
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={(e) => e.key === 'Enter' && shown[0] && onPick(shown[0])}
       />
-      {shown.length === 0 && <div className="empty">No node takes this link</div>}
+      {shown.length === 0 && <div className="empty">{empty ?? 'No node takes this link'}</div>}
       {shown.map((c) => (
         <button
           key={c.info.type}
@@ -45,7 +49,8 @@ export function ConnectMenu({ at, candidates, onPick, onClose }: Props) {
         >
           <span>{c.info.title}</span>
           <em>
-            {c.info.category} · {c.port}
+            {c.info.category}
+            {c.port ? ` · ${c.port}` : ''}
           </em>
         </button>
       ))}

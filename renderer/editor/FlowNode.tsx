@@ -1,6 +1,6 @@
 import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo, useMemo } from 'react';
-import type { Issue, NodeInfo, PortType } from '../../api/schemas.ts';
+import type { Issue, MediaFacts, NodeInfo, Note, PortType } from '../../api/schemas.ts';
 import { setParam } from '../model/graph-doc.ts';
 import { paramFields } from '../model/param-fields.ts';
 import type { NodeRun } from '../run/run-state.ts';
@@ -18,7 +18,17 @@ export interface FlowNodeData extends Record<string, unknown> {
   packs: string[];
   /** Shapes of the node's outputs as inferred, shown next to each output socket. */
   outputTexts: Record<string, string>;
+  /** What the node says about its inputs and params (resizes, caveats). */
+  notes: Note[];
+  /** What a file node's file holds: thumbnail, frames, size, fps. */
+  media?: MediaFacts;
+  /** Bypassed (passes an input on) or muted (left out of runs); absent: runs. */
+  mode?: 'bypass' | 'mute';
+  /** The name the user gave the node, shown instead of its type's title. */
+  title?: string;
 }
+
+const MODE_LABEL = { bypass: 'bypassed', mute: 'muted' } as const;
 
 export type FlowNodeType = Node<FlowNodeData, 'lf'>;
 
@@ -41,6 +51,21 @@ function RunBadge({ run }: { run: NodeRun }) {
   );
 }
 
+/** "48 frames · 1920×1080 · 24 fps · RGBA". */
+export function mediaText(m: MediaFacts): string {
+  const fps = Math.round(m.fps * 100) / 100;
+  return `${m.frames} frames · ${m.width}×${m.height} · ${fps} fps${m.alpha ? ' · RGBA' : ''}`;
+}
+
+function MediaSummary({ media }: { media: MediaFacts }) {
+  return (
+    <figure className="media-facts" data-media>
+      {media.thumbnail && <img src={media.thumbnail} alt="first frame" />}
+      <figcaption>{mediaText(media)}</figcaption>
+    </figure>
+  );
+}
+
 /** A node on the canvas: typed sockets in its kind colours, param widgets, issues and run state. */
 export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<FlowNodeType>) {
   const { info, nodeId, issues, run } = data;
@@ -54,11 +79,20 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
     selected ? 'selected' : '',
     issues.length ? 'invalid' : '',
     run ? `state-${run.state}` : '',
+    data.mode ? `mode-${data.mode}` : '',
   ];
   return (
-    <div className={classes.join(' ')} data-node-id={nodeId} data-node-type={data.type}>
+    <div className={classes.join(' ')} data-node-id={nodeId} data-node-type={data.type} data-mode={data.mode}>
       <header>
-        <span className="title">{info?.title ?? data.type}</span>
+        <span className="title">{data.title ?? info?.title ?? data.type}</span>
+        {data.mode && (
+          <span
+            className="mode-badge"
+            title={data.mode === 'bypass' ? 'Ctrl+B to run it again' : 'Ctrl+M to run it again'}
+          >
+            {MODE_LABEL[data.mode]}
+          </span>
+        )}
         <span className="node-id">{nodeId}</span>
       </header>
       {run && <RunBadge run={run} />}
@@ -110,11 +144,22 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
               value={data.params[f.name]}
               error={byField.get(f.name)}
               packs={data.packs}
+              owner={info?.title ?? data.type}
+              scope={nodeId}
+              notes={data.notes.filter((n) => n.field === f.name)}
               onChange={(v) => editDoc((d) => setParam(d, nodeId, f.name, v))}
             />
           ))}
         </div>
       )}
+      {data.media && <MediaSummary media={data.media} />}
+      {data.notes
+        .filter((n) => !fields.some((f) => f.name === n.field))
+        .map((n) => (
+          <div key={n.message} className={`node-note note-${n.level}`} data-note={n.level}>
+            {n.message}
+          </div>
+        ))}
       {!info && <div className="node-error">unknown node type “{data.type}”</div>}
       {nodeLevel.map((i) => (
         <div key={`${i.code}:${i.field ?? ''}:${i.message}`} className="node-error" data-code={i.code}>

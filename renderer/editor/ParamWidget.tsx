@@ -1,4 +1,6 @@
+import type { Note } from '../../api/schemas.ts';
 import type { ParamField } from '../model/param-fields.ts';
+import { FileField } from './FileField.tsx';
 
 interface Props {
   field: ParamField;
@@ -7,6 +9,12 @@ interface Props {
   /** Validation message for this field, painted in place. */
   error?: string;
   packs?: string[];
+  /** Whose field this is (the node's title), so its accessible name says which node's "seed" it is. */
+  owner?: string;
+  /** Unique per page: the node id, so the label points at this node's field. */
+  scope?: string;
+  /** What the node says about this field (a resize it will do, a caveat). */
+  notes?: Note[];
 }
 
 /** The engine's "draw a seed when the job is submitted" value (graph-engine/seeds.ts). */
@@ -22,8 +30,10 @@ function toNumber(text: string, integer: boolean): number | undefined {
 }
 
 /** One param editor chosen from the JSON Schema and its UI hints. */
-export function ParamWidget({ field, value, onChange, error, packs }: Props) {
-  const id = `param-${field.name}`;
+export function ParamWidget({ field, value, onChange, error, packs, owner, scope, notes = [] }: Props) {
+  const id = `param-${scope ?? 'form'}-${field.name}`;
+  const name = owner ? `${owner} · ${field.label}` : field.label;
+  const a11y = { id, 'aria-label': name, 'aria-invalid': error ? true : undefined };
   const v = value ?? field.default;
   let input: React.ReactNode;
   switch (field.widget) {
@@ -31,6 +41,7 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
       input = (
         <div className="slider-row">
           <input
+            {...a11y}
             type="range"
             min={field.min}
             max={field.max}
@@ -41,6 +52,7 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
           <input
             className="num"
             type="number"
+            aria-label={`${name} (value)`}
             value={Number(v ?? 0)}
             step={field.step ?? 'any'}
             onChange={(e) => {
@@ -54,6 +66,7 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
     case 'number':
       input = (
         <input
+          {...a11y}
           type="number"
           value={v === undefined ? '' : Number(v)}
           min={field.min}
@@ -68,6 +81,7 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
       input = (
         <div className="seed-row">
           <input
+            {...a11y}
             type="number"
             value={locked && v !== undefined ? Number(v) : ''}
             placeholder={locked ? '' : 'new each run'}
@@ -75,12 +89,18 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
             step={1}
             onChange={(e) => onChange(toNumber(e.target.value, true))}
           />
-          <button type="button" title="New random seed" onClick={() => onChange(randomSeed())}>
+          <button
+            type="button"
+            title="New random seed"
+            aria-label={`${name}: new random seed`}
+            onClick={() => onChange(randomSeed())}
+          >
             random
           </button>
           <label className="lock" title="Locked: keep this seed. Unlocked: the engine draws a new seed every run.">
             <input
               type="checkbox"
+              aria-label={`${name}: keep this seed`}
               checked={locked}
               onChange={(e) => onChange(e.target.checked ? randomSeed() : UNLOCKED_SEED)}
             />
@@ -91,11 +111,12 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
       break;
     }
     case 'textarea':
-      input = <textarea rows={3} value={String(v ?? '')} onChange={(e) => onChange(e.target.value)} />;
+      input = <textarea {...a11y} rows={3} value={String(v ?? '')} onChange={(e) => onChange(e.target.value)} />;
       break;
     case 'choice':
       input = (
         <select
+          {...a11y}
           value={String(v ?? '')}
           onChange={(e) => onChange(field.choices?.find((c) => String(c.value) === e.target.value)?.value)}
         >
@@ -109,11 +130,11 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
       );
       break;
     case 'toggle':
-      input = <input type="checkbox" checked={Boolean(v)} onChange={(e) => onChange(e.target.checked)} />;
+      input = <input {...a11y} type="checkbox" checked={Boolean(v)} onChange={(e) => onChange(e.target.checked)} />;
       break;
     case 'pack':
       input = (
-        <select value={String(v ?? '')} onChange={(e) => onChange(e.target.value || undefined)}>
+        <select {...a11y} value={String(v ?? '')} onChange={(e) => onChange(e.target.value || undefined)}>
           <option value="">choose a model pack…</option>
           {/* The spec's own choices (e.g. built-in packs), the packs found on disk, and the current value. */}
           {[
@@ -132,11 +153,13 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
       break;
     case 'file':
       input = (
-        <input
-          type="text"
-          placeholder="/path/to/file"
+        <FileField
+          id={id}
+          label={name}
           value={String(v ?? '')}
-          onChange={(e) => onChange(e.target.value)}
+          extensions={field.extensions ?? []}
+          folder={field.folder ?? false}
+          onChange={onChange}
         />
       );
       break;
@@ -144,13 +167,18 @@ export function ParamWidget({ field, value, onChange, error, packs }: Props) {
       input = <code className="json">{JSON.stringify(v)}</code>;
       break;
     default:
-      input = <input type="text" value={String(v ?? '')} onChange={(e) => onChange(e.target.value)} />;
+      input = <input {...a11y} type="text" value={String(v ?? '')} onChange={(e) => onChange(e.target.value)} />;
   }
   return (
     <div className={`param nodrag${error ? ' has-error' : ''}`} data-param={field.name} title={field.docs}>
       <label htmlFor={id}>{field.label}</label>
       {input}
       {error && <div className="field-error">{error}</div>}
+      {notes.map((n) => (
+        <div key={n.message} className={`field-note note-${n.level}`} data-note={n.level}>
+          {n.message}
+        </div>
+      ))}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { type Edge, MarkerType, type Node } from '@xyflow/react';
 import type { Catalogue, Inferred, Issue, WorkflowDoc } from '../../api/schemas.ts';
 import { groupsOf, positionOf } from '../model/graph-doc.ts';
-import type { RunState } from '../run/run-state.ts';
+import { nodeRunOf, type RunState } from '../run/run-state.ts';
 import type { FlowNodeData } from './FlowNode.tsx';
 
 const NODE_WIDTH = 260;
@@ -35,10 +35,14 @@ export function flowNodes(x: ElementInputs): Node[] {
       info: x.catalogue?.nodes.find((i) => i.type === n.type),
       params: n.params,
       issues: x.issues.filter((i) => i.nodeId === id),
-      run: x.run?.nodes[id],
+      run: nodeRunOf(x.run, id, n),
       colors,
       packs: x.packs,
       outputTexts,
+      notes: (x.inferred?.notes ?? []).filter((note) => note.nodeId === id),
+      media: x.inferred?.media?.[id],
+      mode: n.mode,
+      title: n.title,
     };
     return {
       id,
@@ -88,8 +92,8 @@ export function flowEdges(x: ElementInputs): Edge[] {
         targetHandle: input,
         label: bad ? `✕ ${inferred?.mismatch}` : inferred?.text,
         style: { stroke: color, strokeWidth: 2, strokeDasharray: bad ? '6 4' : undefined },
-        labelStyle: { fill: bad ? '#ffb4b4' : '#d7dae0', fontSize: 11 },
-        labelBgStyle: { fill: '#1d2027', fillOpacity: 0.9 },
+        labelStyle: { fill: bad ? 'var(--danger)' : 'var(--text)', fontSize: 11 },
+        labelBgStyle: { fill: 'var(--panel)', fillOpacity: 0.9 },
         labelBgPadding: [4, 2],
         labelBgBorderRadius: 4,
         markerEnd: { type: MarkerType.ArrowClosed, color, width: 14, height: 14 },

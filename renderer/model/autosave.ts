@@ -3,7 +3,8 @@ import { EMPTY_DOC } from './graph-doc.ts';
 
 /** What survives a crash: the open tabs and which one was active. */
 export interface SavedSession {
-  tabs: { name: string; doc: WorkflowDoc; file?: string }[];
+  /** `dirty`: the tab held changes not saved in its file, so it reopens marked unsaved. */
+  tabs: { name: string; doc: WorkflowDoc; file?: string; dirty?: boolean }[];
   active: number;
 }
 

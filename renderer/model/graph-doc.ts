@@ -1,4 +1,5 @@
 import type { Catalogue, NodeInfo, PortType, WorkflowDoc } from '../../api/schemas.ts';
+import { passedInputName } from '../../graph-engine/modes.ts';
 
 /** Pure edits of a workflow document; every editor action goes through these so undo sees them. */
 
@@ -110,26 +111,40 @@ export function removeNodes(doc: WorkflowDoc, ids: Iterable<string>): WorkflowDo
 }
 
 export interface Clip {
+  /** The nodes with their links among themselves. */
   nodes: WorkflowDoc['nodes'];
   layout: Record<string, XY>;
+  /** Their links from nodes outside the clip, which a paste with links (Ctrl+Shift+V) keeps. */
+  outside: Record<string, WorkflowDoc['nodes'][string]['inputs']>;
 }
 
-/** The chosen nodes with only the links among themselves (links from outside are dropped). */
+/** The chosen nodes with the links among themselves; links from outside are kept aside. */
 export function copyNodes(doc: WorkflowDoc, ids: Iterable<string>): Clip {
   const keep = new Set(ids);
-  const clip: Clip = { nodes: {}, layout: {} };
+  const clip: Clip = { nodes: {}, layout: {}, outside: {} };
   for (const id of keep) {
     const n = doc.nodes[id];
     if (!n) continue;
-    const inputs = Object.fromEntries(Object.entries(n.inputs).filter(([, l]) => keep.has(l.node)));
+    const links = Object.entries(n.inputs);
+    const inputs = Object.fromEntries(links.filter(([, l]) => keep.has(l.node)));
     clip.nodes[id] = structuredClone({ ...n, inputs });
+    clip.outside[id] = Object.fromEntries(links.filter(([, l]) => !keep.has(l.node)));
     clip.layout[id] = positionOf(doc, id);
   }
   return clip;
 }
 
-/** Pastes a clip under fresh ids, shifted by `offset`, its internal links rewired; returns the new ids. */
-export function pasteClip(doc: WorkflowDoc, clip: Clip, offset: XY): { doc: WorkflowDoc; ids: string[] } {
+/**
+ * Pastes a clip under fresh ids, shifted by `offset`, its internal links rewired; with `withLinks` (as
+ * ComfyUI's Ctrl+Shift+V) links from nodes outside the clip are kept where those nodes still exist.
+ * Returns the new ids.
+ */
+export function pasteClip(
+  doc: WorkflowDoc,
+  clip: Clip,
+  offset: XY,
+  withLinks = false,
+): { doc: WorkflowDoc; ids: string[] } {
   const rename = new Map<string, string>();
   let next = doc;
   for (const [id, n] of Object.entries(clip.nodes)) {
@@ -141,10 +156,12 @@ export function pasteClip(doc: WorkflowDoc, clip: Clip, offset: XY): { doc: Work
   const moves: Record<string, XY> = {};
   for (const [id, n] of Object.entries(clip.nodes)) {
     const fresh = rename.get(id) as string;
-    const inputs = Object.fromEntries(
-      Object.entries(n.inputs).map(([k, l]) => [k, { node: rename.get(l.node) as string, output: l.output }]),
-    );
-    nodes[fresh] = structuredClone({ ...n, inputs });
+    const inner = Object.entries(n.inputs).map(([k, l]) => [
+      k,
+      { node: rename.get(l.node) as string, output: l.output },
+    ]);
+    const outer = withLinks ? Object.entries(clip.outside[id] ?? {}).filter(([, l]) => doc.nodes[l.node]) : [];
+    nodes[fresh] = structuredClone({ ...n, inputs: Object.fromEntries([...outer, ...inner]) });
     const p = clip.layout[id] ?? { x: 0, y: 0 };
     moves[fresh] = { x: p.x + offset.x, y: p.y + offset.y };
   }
@@ -230,4 +247,59 @@ export function placeUnplaced(doc: WorkflowDoc): WorkflowDoc {
     moves[id] = { x: column * COLUMN, y: row * ROW };
   }
   return withPositions(doc, moves);
+}
+
+type Mode = NonNullable<WorkflowDoc['nodes'][string]['mode']>;
+
+/** Toggles `mode` on the nodes as ComfyUI does: set on all unless all have it already, then cleared. */
+export function toggleMode(doc: WorkflowDoc, ids: string[], mode: Mode): WorkflowDoc {
+  const present = ids.filter((id) => doc.nodes[id]);
+  const clear = present.every((id) => doc.nodes[id].mode === mode);
+  const nodes = { ...doc.nodes };
+  for (const id of present) {
+    const { mode: _old, ...node } = nodes[id];
+    nodes[id] = clear ? node : { ...node, mode };
+  }
+  return { ...doc, nodes };
+}
+
+/**
+ * Why a node cannot be bypassed: an output that another node reads has no connected input of its kind
+ * to pass on (the engine's rule, graph-engine/modes.ts). Undefined when it can.
+ */
+export function bypassRefusal(cat: Catalogue, doc: WorkflowDoc, id: string): string | undefined {
+  const node = doc.nodes[id];
+  const info = cat.nodes.find((n) => n.type === node?.type);
+  if (!node || !info) return undefined;
+  const read = new Set(
+    Object.values(doc.nodes).flatMap((n) =>
+      Object.values(n.inputs)
+        .filter((l) => l.node === id)
+        .map((l) => l.output),
+    ),
+  );
+  for (const output of read) {
+    if (passedInputName(info, Object.keys(node.inputs), output)) continue;
+    const kind = info.outputs[output]?.type.kind ?? '';
+    return `${info.title} (${id}) has no connected ${kind} input to pass on as its "${output}" output`;
+  }
+  return undefined;
+}
+
+/** Room a node takes on the canvas when placing new ones (the editor's width, a typical height). */
+const BOX = { width: 260, height: 200, gap: 20 };
+
+/**
+ * How far to shift nodes at `spots` (from `start`, then further down) so that none covers a node of the
+ * document: new, pasted and duplicated nodes land where there is room instead of on top of others.
+ */
+export function roomyOffset(doc: WorkflowDoc, spots: XY[], start: XY): XY {
+  const taken = Object.keys(doc.nodes).map((id) => positionOf(doc, id));
+  const hits = (p: XY) =>
+    taken.some((t) => Math.abs(t.x - p.x) < BOX.width + BOX.gap && Math.abs(t.y - p.y) < BOX.height + BOX.gap);
+  for (let step = 0; step < 200; step++) {
+    const offset = { x: start.x, y: start.y + step * 60 };
+    if (!spots.some((p) => hits({ x: p.x + offset.x, y: p.y + offset.y }))) return offset;
+  }
+  return start;
 }

@@ -23,6 +23,9 @@ export interface ParamField {
   default?: unknown;
   docs?: string;
   required: boolean;
+  /** File params: the extensions the node reads, and whether it takes a folder. */
+  extensions?: string[];
+  folder?: boolean;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -81,6 +84,8 @@ export function paramFields(schema: JsonSchema): ParamField[] {
       default: s.default,
       docs: typeof s.description === 'string' ? s.description : typeof s.docs === 'string' ? s.docs : undefined,
       required: required.has(name) && s.default === undefined,
+      ...(Array.isArray(s.extensions) ? { extensions: s.extensions as string[] } : {}),
+      ...(s.folder === true ? { folder: true } : {}),
     };
   });
 }

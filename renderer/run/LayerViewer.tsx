@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { OutputFile } from '../../api/schemas.ts';
+import type { Note, OutputFile } from '../../api/schemas.ts';
 import { api, fileUrl } from '../api-client.ts';
 import { toast, useStudio } from '../state/store.ts';
 import { isForeground, layerTracks, otherFiles, type Track } from './layer-tracks.ts';
@@ -89,6 +89,7 @@ export function LayerViewer() {
     };
   }, [jobId, status]);
   const tracks = layerTracks(files);
+  const warnings = ((manifest?.notes ?? []) as Note[]).filter((n) => n.level === 'warning');
   const others = otherFiles(files, tracks);
   // A video's frame count is known once its metadata loads; until then it counts as one frame.
   const frames = Math.max(
@@ -103,6 +104,15 @@ export function LayerViewer() {
   if (!jobId) return <div className="empty">Choose a run in History to see its layers.</div>;
   return (
     <div className="layer-viewer">
+      {warnings.length > 0 && (
+        <ul className="result-warnings" role="alert">
+          {warnings.map((n) => (
+            <li key={`${n.nodeId}:${n.message}`}>
+              <strong>{n.nodeId}</strong>: {n.message}
+            </li>
+          ))}
+        </ul>
+      )}
       {tracks.length === 0 ? (
         <div className="empty">No layer outputs{status === 'finished' ? '' : ' yet'}.</div>
       ) : (

@@ -1,4 +1,4 @@
-import type { JobState, StudioEvent } from '../../api/schemas.ts';
+import type { JobState, StudioEvent, WorkflowDoc } from '../../api/schemas.ts';
 
 /** One node of a run as the editor shows it; the states are the engine's words (events.ts). */
 export interface NodeRun {
@@ -23,6 +23,8 @@ export interface RunState {
   error?: string;
   /** Overall fraction across the nodes seen so far. */
   fraction: number;
+  /** The nodes as submitted: a node edited since shows no state from this run (stale error or bar). */
+  ran?: WorkflowDoc['nodes'];
 }
 
 const FINAL: ReadonlySet<JobState> = new Set(['finished', 'failed', 'cancelled']);
@@ -104,4 +106,17 @@ export function applyEvent(run: RunState, e: StudioEvent, now: number): RunState
   if (!node) return run;
   const nodes = { ...run.nodes, [e.nodeId]: node };
   return { ...run, state: run.state === 'queued' ? 'running' : run.state, nodes, fraction: overall(nodes) };
+}
+
+/** The node's state in `run`, unless its params, inputs or mode changed since the run was submitted. */
+export function nodeRunOf(
+  run: RunState | undefined,
+  id: string,
+  now: WorkflowDoc['nodes'][string],
+): NodeRun | undefined {
+  const node = run?.nodes[id];
+  const then = run?.ran?.[id];
+  if (!node || !then) return node;
+  const same = (a: typeof now) => JSON.stringify([a.params, a.inputs, a.mode ?? null]);
+  return same(then) === same(now) ? node : undefined;
 }

@@ -1,7 +1,7 @@
 import type { StudioEvent } from '../../api/schemas.ts';
 import { api } from '../api-client.ts';
 import { activeTab, setState, toast } from '../state/store.ts';
-import { applyEvent, startRun } from './run-state.ts';
+import { applyEvent, type RunState, startRun } from './run-state.ts';
 
 /** Fetches the persisted queue (queue and history panels read it). */
 export async function refreshJobs(): Promise<void> {
@@ -27,6 +27,11 @@ export function followEvents(): () => void {
 /** Validates, then submits the active workflow (up to `targets` when given); problems stay painted on the nodes. */
 export async function runWorkflow(targets?: string[]): Promise<void> {
   const tab = activeTab();
+  if (targets?.length === 0) {
+    // an empty "run selected" would run nothing and report it finished
+    toast('Select the nodes to run up to first (click one; Ctrl+click adds more)');
+    return;
+  }
   // Unlocked seeds stay -1 in the document: the engine draws them at submission and records them.
   const doc = tab.history.present;
   const issues = await api.workflow.validate.query(doc);
@@ -36,13 +41,21 @@ export async function runWorkflow(targets?: string[]): Promise<void> {
     return;
   }
   const { jobId } = await api.jobs.submit.mutate({ workflow: doc, targets, title: tab.name });
-  setState((s) => ({
-    ...s,
-    shownJob: jobId,
-    tabJobs: { ...s.tabJobs, [tab.id]: jobId },
-    runs: { ...s.runs, [jobId]: s.runs[jobId] ?? startRun(jobId) },
-  }));
+  showJob(jobId, tab.id, doc.nodes);
   await refreshJobs();
+}
+
+/** Shows a job's progress and outputs; with `tabId`, its node states are painted on that tab's graph. */
+export function showJob(jobId: string, tabId?: string, ran?: RunState['ran']): void {
+  setState((s) => {
+    const run = s.runs[jobId] ?? startRun(jobId);
+    return {
+      ...s,
+      shownJob: jobId,
+      tabJobs: tabId ? { ...s.tabJobs, [tabId]: jobId } : s.tabJobs,
+      runs: { ...s.runs, [jobId]: ran ? { ...run, ran } : run },
+    };
+  });
 }
 
 export async function cancelJob(jobId: string): Promise<void> {

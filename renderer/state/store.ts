@@ -10,6 +10,8 @@ export interface Tab {
   /** Workflow file name it was opened from / saved to. */
   file?: string;
   history: History<WorkflowDoc>;
+  /** The document as last saved or opened; the tab has unsaved changes while its present differs. */
+  saved?: WorkflowDoc;
   selected: string[];
   view: 'graph' | 'form';
 }
@@ -33,13 +35,62 @@ export interface StudioState {
   shownJob?: string;
   /** Each tab's latest job: the canvas paints node states only on the graph that ran. */
   tabJobs: Record<string, string>;
+  /** The question the app is asking (its own dialog, never the browser's prompt or confirm). */
+  question?: OpenQuestion;
+}
+
+export interface Choice {
+  value: string;
+  label: string;
+  kind?: 'primary' | 'danger';
+  /** Offered only when the text field (if any) holds a valid name. */
+  needsText?: boolean;
+}
+
+/** A name typed into a question: checked as the API checks names, with the names it would replace. */
+export interface NameInput {
+  label: string;
+  value: string;
+  /** Names already taken: typing one warns that it will be replaced. */
+  existing: string[];
+}
+
+export interface Question {
+  title: string;
+  message: string;
+  choices: Choice[];
+  input?: NameInput;
+}
+
+export interface Answer {
+  value: string;
+  text?: string;
+}
+
+interface OpenQuestion extends Question {
+  /** Called once with the answer, or undefined when dismissed (Escape, backdrop, Cancel). */
+  answer(a: Answer | undefined): void;
 }
 
 let tabCounter = 0;
-/** A tab for a document; nodes the file gives no position are placed so the graph reads left to right. */
-export function newTab(name: string, doc: WorkflowDoc = EMPTY_DOC, file?: string): Tab {
+/**
+ * A tab for a document; nodes the file gives no position are placed so the graph reads left to right.
+ * `dirty` opens it with unsaved changes (a restored session's edits that never reached a file).
+ */
+export function newTab(name: string, doc: WorkflowDoc = EMPTY_DOC, file?: string, dirty = false): Tab {
   const history = startHistory(placeUnplaced(doc));
-  return { id: `tab-${++tabCounter}`, name, file, history, selected: [], view: 'graph' };
+  const saved = dirty ? undefined : history.present;
+  return { id: `tab-${++tabCounter}`, name, file, history, saved, selected: [], view: 'graph' };
+}
+
+/** Whether the tab holds edits not in a file (undoing back to the saved document makes it clean again). */
+export function isDirty(tab: Tab): boolean {
+  return tab.history.present !== tab.saved;
+}
+
+/** Marks the tab's current document as saved under `file`. */
+export function markSaved(id: string, file: string, doc: WorkflowDoc): void {
+  setState((s) => mapTab(s, id, (t) => ({ ...t, file, name: file, saved: doc })));
 }
 
 const first = newTab('Untitled');
@@ -116,6 +167,18 @@ export function closeTab(id: string): void {
     if (tabs.length === 0) tabs.push(newTab('Untitled'));
     const active = s.active === id ? tabs[Math.max(0, s.tabs.findIndex((t) => t.id === id) - 1)].id : s.active;
     return { ...s, tabs, active };
+  });
+}
+
+/** Asks with the app's own dialog; resolves with the choice (and text typed), or undefined when dismissed. */
+export function ask(question: Question): Promise<Answer | undefined> {
+  return new Promise((resolve) => {
+    const answer = (a: Answer | undefined) => {
+      setState((s) => (s.question?.answer === answer ? { ...s, question: undefined } : s));
+      resolve(a);
+    };
+    getState().question?.answer(undefined);
+    setState((s) => ({ ...s, question: { ...question, answer } }));
   });
 }
 

@@ -59,8 +59,9 @@ export function fakeServices(): StudioServices & { emit(e: StudioEvent): void; j
       Object.entries(wf.nodes)
         .filter(([, n]) => !toyNodes.some((s) => s.type === n.type))
         .map(([nodeId, n]) => ({ nodeId, code: 'unknown-type', message: `unknown node type "${n.type}"` })),
-    inferTypes: () => ({ outputs: {}, edges: [], issues: [] }),
+    inferTypes: async () => ({ outputs: {}, edges: [], issues: [], notes: [], media: {} }),
     checkLink: (wf, from) => (wf.nodes[from.node] ? null : `no node "${from.node}"`),
+    importWorkflow: async (json, name) => ({ workflow: json as WorkflowDoc, title: name }),
     workflows: {
       list: async () => [...files.keys()].map((name) => ({ name, modified: 0 })),
       load: async (name) => {
@@ -97,6 +98,7 @@ export function fakeServices(): StudioServices & { emit(e: StudioEvent): void; j
       },
     },
     packs: { list: async () => [] },
+    upload: async (chunk) => ({ received: chunk.offset + Buffer.from(chunk.data, 'base64').length }),
     outputs: {
       list: async () => [],
       openFolder: async (jobId) => ({ path: `/out/${jobId}`, opened: false, reason: 'fake' }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { z } from 'zod';
 import type { StudioEvent, WorkflowDoc } from '../../api/schemas.ts';
@@ -172,13 +172,32 @@ test('the catalogue is the registry description: ports carry their colour and sh
   assert.deepEqual(show?.inputs.x, { type: { kind: 'Number' }, color: '#3a7', text: 'Number' });
 });
 
-test("'open output folder' shows the job's own folder, and refuses an unknown job", async () => {
+test("'open output folder' shows the job's own <time>-<title> folder, and refuses an unknown job", async () => {
   const { jobId } = await studio.jobs.submit(
     { schemaVersion: 2, nodes: { n: { type: 't.num', typeVersion: 1, params: {}, inputs: {} } } },
-    {},
+    { title: 'Numbers / test' },
   );
   const r = await studio.outputs.openFolder(jobId);
-  assert.deepEqual(r, { path: join(studioPaths(dir).outputs, jobId), opened: true });
+  assert.equal(dirname(r.path), studioPaths(dir).outputs);
+  assert.match(basename(r.path), /^\d{8}-\d{6}-Numbers-test$/);
+  assert.equal(r.opened, true);
   assert.deepEqual(opened, [r.path]);
   await assert.rejects(studio.outputs.openFolder('no-such-job'), /no job "no-such-job"/);
+});
+
+test('a dropped manifest opens the workflow it ran, titled; a v1 file migrates; anything else is refused', async () => {
+  const workflow = {
+    schemaVersion: 2,
+    nodes: { n: { type: 't.num', typeVersion: 1, params: { value: 4 }, inputs: {} } },
+  };
+  const manifest = { manifestVersion: 1, title: 'Four', jobId: 'j', workflow };
+  const fromManifest = await studio.importWorkflow(manifest, 'manifest.json');
+  assert.equal(fromManifest.title, 'Four');
+  assert.deepEqual(fromManifest.workflow.nodes.n.params, { value: 4 });
+  const v1 = { schemaVersion: 1, nodes: { n: { type: 't.num', params: { value: 2 } } }, links: [] };
+  const fromV1 = await studio.importWorkflow(v1, 'old-flow.json');
+  assert.equal(fromV1.workflow.schemaVersion, 2);
+  assert.equal(fromV1.title, 'old-flow');
+  await assert.rejects(studio.importWorkflow({ hello: 1 }, 'notes.json'), /notes\.json/);
+  await assert.rejects(studio.importWorkflow({ manifestVersion: 1 }, 'manifest.json'), /not a readable run manifest/);
 });

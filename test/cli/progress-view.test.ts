@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { progressView } from '../../cli/progress-view.ts';
+import { outcomeLine } from '../../cli/run-view.ts';
 import type { EngineEvent } from '../../graph-engine/events.ts';
 import type { JobOutcome } from '../../graph-engine/run-job.ts';
 
@@ -37,7 +38,7 @@ test('the terminal view shows a bar with step text and ETA per running node, the
   view.event({ type: 'node-finished', nodeId: 's', ms: 12_345, cached: false, ...at });
   view.done({
     result: { status: 'finished' },
-    manifest: { ms: 13_000 },
+    manifest: { ms: 13_000, files: [{ path: 'a.mp4', bytes: 1 }] },
     manifestPath: '/o/manifest.json',
   } as JobOutcome);
   const end = term.text.split('cancelling…')[1];
@@ -58,4 +59,22 @@ test('lines are cut to the terminal width so redraws stay in place', () => {
   view.say('x');
   const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9]*[A-Z]`, 'g');
   for (const line of term.text.split('\n')) assert.ok(line.replace(ansi, '').length < 30, line);
+});
+
+test('a finished run that saved nothing says so, and the nodes’ warnings are printed', () => {
+  const line = outcomeLine({
+    result: { status: 'finished' },
+    manifest: {
+      ms: 2_000,
+      files: [],
+      notes: [
+        { nodeId: 'dec', field: 'video', level: 'warning', message: 'the demo pack knows only its library' },
+        { nodeId: 'dec', field: 'fit', level: 'info', message: 'resized 96×54 → 64×64 (crop)' },
+      ],
+    },
+    manifestPath: '/o/manifest.json',
+  } as unknown as JobOutcome);
+  assert.match(line, /^finished in 2\.0s — but nothing was saved: no Save node ran/);
+  assert.match(line, /\nwarning: node dec: the demo pack knows only its library\n/);
+  assert.doesNotMatch(line, /resized/, 'info notes stay in the manifest');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -98,7 +98,7 @@ test('kill -9 of the server during a save: ffmpeg dies with it, the job runs aga
   const one = await client(await first.url);
   const { jobId } = await one.api.jobs.submit.mutate({ workflow: slowSaveWorkflow() as never });
   one.close();
-  const outDir = join(data, 'jobs', 'outputs', jobId);
+  const outputs = join(data, 'jobs', 'outputs');
   // ffmpeg runs in the server's engine process, writing a private temp file from when the clip comes in.
   const [encoder] = await until(async () => {
     const found = (await ffmpegsUnder(first.proc.pid as number)).filter((f) => f.output && existsSync(f.output));
@@ -119,6 +119,10 @@ test('kill -9 of the server during a save: ffmpeg dies with it, the job runs aga
       return (j.status === 'finished' || j.status === 'failed') && j;
     }, 'the interrupted job to run again');
     assert.equal(job.status, 'finished', job.error?.message);
+    // The rerun writes into the run folder the job was given (`<time>-<title>`), not a second one.
+    const folders = (await readdir(outputs)).filter((name) => !name.startsWith('.'));
+    assert.equal(folders.length, 1, `one run folder, found ${folders.join(', ')}`);
+    const outDir = join(outputs, folders[0]);
     // The final event comes just before the manifest is written.
     const text = await until(() => readFile(join(outDir, 'manifest.json'), 'utf8').catch(() => ''), 'the manifest');
     assert.deepEqual(await tempFiles(outDir), [], 'what the killed run left half-written is gone');

@@ -118,6 +118,21 @@ export class CanvasDriver {
     );
   }
 
+  /** Drops a file from the desktop onto the canvas, as a file manager's drag and drop does. */
+  async dropFile(name: string, bytes: Uint8Array, mime = 'application/octet-stream'): Promise<void> {
+    const b64 = Buffer.from(bytes).toString('base64');
+    // A string, not a function: see settled().
+    const transfer = await this.page.evaluateHandle(`(() => {
+      const bin = atob(${JSON.stringify(b64)});
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], ${JSON.stringify(name)}, { type: ${JSON.stringify(mime)} }));
+      return dt;
+    })()`);
+    await this.page.locator('.canvas').dispatchEvent('drop', { dataTransfer: transfer });
+  }
+
   async nodeIds(): Promise<string[]> {
     return this.page
       .locator('.react-flow__node-lf')

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -30,7 +32,7 @@ test('the text-to-layers preset opens as a graph laid out left to right and runs
     `columns follow the data: ${xs}`,
   );
   await page.getByRole('button', { name: '▶ Run' }).click();
-  await page.locator('.run-progress[data-status="finished"]').waitFor({ timeout: 60_000 });
+  await page.locator('.run-progress[data-status="finished"]').waitFor({ timeout: 240_000 });
   assert.equal(await page.locator('.node-runs tr[data-run-state="finished"]').count(), 12);
   await page.locator('.panel .switch button', { hasText: 'Outputs' }).click();
   const tracks = page.locator('.layer-viewer .track');
@@ -43,7 +45,11 @@ test('the text-to-layers preset opens as a graph laid out left to right and runs
   await page.getByRole('button', { name: 'Open output folder' }).click();
   const toast = page.locator('.toast', { hasText: 'Opened ' });
   await toast.waitFor();
-  assert.match((await toast.textContent()) ?? '', /outputs[/\\][\w-]+$/, 'names the job folder');
+  assert.match(
+    (await toast.textContent()) ?? '',
+    /outputs[/\\]\d{8}-\d{6}-Text-to-layers[\w-]*$/,
+    'names the run folder',
+  );
   await h.shot('20-serve-text-to-layers');
 });
 
@@ -77,6 +83,25 @@ test('scrubbing the layer viewer shows other frames: the pixels change, and come
   assert.ok(diff(first, later) > 1, `frame 13 differs from frame 1 (mean ${diff(first, later).toFixed(2)}/255)`);
   assert.ok(diff(first, again) < diff(first, later) / 4, 'scrubbing back shows frame 1 again');
   await h.shot('22-serve-scrubbed');
+});
+
+test('a saved video or PNG dropped on the canvas opens the workflow that made it', async () => {
+  const [folder] = await readdir(join(h.dataDir, 'jobs', 'outputs'));
+  const c = new CanvasDriver(page);
+  const manifest = JSON.parse(await readFile(join(h.dataDir, 'jobs', 'outputs', folder, 'manifest.json'), 'utf8'));
+  const seed = manifest.seeds.sample;
+  assert.equal(typeof seed, 'number');
+  for (const file of ['foreground.webm', 'blend.mp4', 'contact-sheet.png']) {
+    const tabs = await page.locator('.tab-bar .tab').count();
+    await c.dropFile(file, await readFile(join(h.dataDir, 'jobs', 'outputs', folder, file)));
+    await page.locator('.tab-bar .tab').nth(tabs).waitFor();
+    await c.node('sample').waitFor();
+    assert.equal(await page.locator('.tab.active').getAttribute('data-tab'), manifest.title, file);
+    assert.equal(await c.node('sample').locator('[data-param="seed"] input[type=number]').inputValue(), String(seed));
+    await page.locator('.tab-bar .tab.active .tab-close').click();
+    await page.getByRole('button', { name: "Don't save" }).click();
+  }
+  await h.shot('22-dropped-output');
 });
 
 test('every shipped preset opens as a graph whose nodes do not overlap and carry no other tab’s run states', async () => {

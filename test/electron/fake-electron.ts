@@ -60,7 +60,33 @@ const forks: FakeUtilityProcess[] = [];
 let nextId = 1;
 
 export const app = new FakeApp();
-export const ipcMain = new EventEmitter();
+
+type Handler = (event: { senderFrame: { url: string } | null }, request: unknown) => Promise<unknown>;
+class FakeIpcMain extends EventEmitter {
+  readonly handlers = new Map<string, Handler>();
+  handle(channel: string, handler: Handler): void {
+    this.handlers.set(channel, handler);
+  }
+}
+export const ipcMain = new FakeIpcMain();
+
+/** What the native dialogs were asked, and what they answer next. */
+const dialogs = {
+  opened: [] as { properties: string[]; filters?: { name: string; extensions: string[] }[] }[],
+  nextPath: undefined as string | undefined,
+  messages: [] as { buttons: string[]; message: string }[],
+  nextButton: 1,
+};
+export const dialog = {
+  async showOpenDialog(_window: unknown, opts: (typeof dialogs.opened)[number]) {
+    dialogs.opened.push(opts);
+    return { canceled: dialogs.nextPath === undefined, filePaths: dialogs.nextPath ? [dialogs.nextPath] : [] };
+  },
+  showMessageBoxSync(_window: unknown, opts: { buttons: string[]; message: string }) {
+    dialogs.messages.push(opts);
+    return dialogs.nextButton;
+  },
+};
 
 export class BrowserWindow {
   readonly webContents = new FakeWebContents(nextId++);
@@ -113,6 +139,6 @@ export const utilityProcess = {
 
 // The test makes its extra senders here, so it need not load this module (and a second record) itself.
 const newWebContents = (id: number) => new FakeWebContents(id);
-const state = { app, ipcMain, windows, forks, hooks, protocols, newWebContents };
+const state = { app, ipcMain, windows, forks, hooks, protocols, dialogs, newWebContents };
 export type FakeElectronState = typeof state;
 (globalThis as { __fakeElectron?: FakeElectronState }).__fakeElectron = state;

@@ -239,3 +239,33 @@ test('the layerflow: scheme follows no symlink and never serves a page that coul
   assert.equal(page.headers.get('content-disposition'), 'attachment');
   assert.match(page.headers.get('content-security-policy') ?? '', /^sandbox/);
 });
+
+test('file params get the native dialog: a path from our page, nothing for a foreign frame', async () => {
+  const pick = fake.ipcMain.handlers.get('layerflow:pick-path');
+  assert.ok(pick, 'no pick-path handler');
+  fake.dialogs.nextPath = '/home/me/clip.mp4';
+  const got = await pick({ senderFrame: { url: ownPage() } }, { folder: false, extensions: ['mp4', '../x', 'webm'] });
+  assert.equal(got, '/home/me/clip.mp4');
+  assert.deepEqual(fake.dialogs.opened.at(-1), {
+    properties: ['openFile'],
+    filters: [{ name: 'Media', extensions: ['mp4', 'webm'] }],
+  });
+  await pick({ senderFrame: { url: ownPage() } }, { folder: true });
+  assert.deepEqual(fake.dialogs.opened.at(-1)?.properties, ['openDirectory']);
+  const opened = fake.dialogs.opened.length;
+  assert.equal(await pick({ senderFrame: { url: 'https://evil.example/' } }, {}), undefined);
+  assert.equal(fake.dialogs.opened.length, opened, 'a foreign frame opens no dialog');
+});
+
+test('closing with unsaved workflows asks natively; only "Close without saving" lets it close', () => {
+  const [listener] = fake.windows[0].webContents.listeners('will-prevent-unload');
+  assert.ok(listener, 'no will-prevent-unload handler');
+  let allowed = 0;
+  fake.dialogs.nextButton = 1;
+  listener({ preventDefault: () => allowed++ });
+  assert.equal(allowed, 0, 'Cancel keeps the window');
+  fake.dialogs.nextButton = 0;
+  listener({ preventDefault: () => allowed++ });
+  assert.equal(allowed, 1);
+  assert.match(fake.dialogs.messages[0].message, /unsaved changes/);
+});

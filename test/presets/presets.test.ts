@@ -69,9 +69,14 @@ describe('shipped presets', () => {
         `${name} seed, steps`,
       );
       if (Object.values(wf.nodes).some((n) => n.type === 'layerflow.demo-clip')) {
+        // A file input (`--set input.path=clip.mp4`) first, falling back to the demo clip while empty.
+        assert.equal(wf.nodes.input?.type, 'media.load-video', `${name}: its input is a Load Video`);
+        assert.equal(wf.nodes.input.params.path, '');
+        assert.equal(wf.nodes[wf.nodes.input.inputs.fallback?.node ?? '']?.type, 'layerflow.demo-clip');
+        assert.deepEqual([wf.form?.[0].node, wf.form?.[0].param], ['input', 'path'], `${name}: the file comes first`);
         assert.ok(
           fields.some((f) => f.startsWith('layerflow.demo-clip.')),
-          `${name} exposes its input clip`,
+          `${name} exposes its demo clip`,
         );
       }
       assert.ok(
@@ -85,13 +90,13 @@ describe('shipped presets', () => {
     wf.nodes.decompose.params.steps = 12;
     const { workflow, seeds } = resolveSeeds(wf, registry);
     const dir = join(out, 'decompose-demo');
-    const targets = [...defaultTargets(workflow, registry), 'input', 'decompose'];
+    const targets = [...defaultTargets(workflow, registry), 'demo', 'decompose'];
     const { result } = await runJob(
       { id: 'demo', title: 'decompose', workflow, seeds, outDir: dir, targets },
       { registry },
     );
     assert.equal(result.status, 'finished', result.error?.message);
-    const truth = result.outputs.input as Record<string, Frames>;
+    const truth = result.outputs.demo as Record<string, Frames>;
     const got = result.outputs.decompose as Record<string, Frames>;
     const alpha = truth.foreground.data.filter((_, i) => i % 4 === 3);
     const off = got.alpha.data.reduce((m, v, i) => Math.max(m, Math.abs(v - alpha[Math.floor(i / 3)])), 0);

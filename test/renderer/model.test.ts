@@ -7,6 +7,7 @@ import { autosave, restore } from '../../renderer/model/autosave.ts';
 import {
   addGroup,
   addNode,
+  bypassRefusal,
   compatibleNodes,
   connect,
   copyNodes,
@@ -17,6 +18,8 @@ import {
   positionOf,
   reaches,
   removeNodes,
+  roomyOffset,
+  toggleMode,
 } from '../../renderer/model/graph-doc.ts';
 import { commit, redo, startHistory, undo } from '../../renderer/model/history.ts';
 import { paramFields } from '../../renderer/model/param-fields.ts';
@@ -97,6 +100,53 @@ test('copy/paste keeps only internal links, rewired to the fresh ids', () => {
   assert.deepEqual(positionOf(doc, 'text-2'), { x: 50, y: 60 });
   const lone = pasteClip(d, copyNodes(d, ['sample-1']), { x: 0, y: 0 });
   assert.deepEqual(lone.doc.nodes[lone.ids[0]].inputs, {});
+});
+
+test('paste with links (Ctrl+Shift+V) also keeps links from nodes outside the copy', () => {
+  const d = chain();
+  const { doc, ids } = pasteClip(d, copyNodes(d, ['sample-1']), { x: 0, y: 0 }, true);
+  assert.deepEqual(doc.nodes[ids[0]].inputs, { text: { node: 'text-1', output: 'text' } });
+  // a source that is gone by the time of pasting is not linked to
+  const gone = removeNodes(d, ['text-1']);
+  const later = pasteClip(gone, copyNodes(d, ['sample-1']), { x: 0, y: 0 }, true);
+  assert.deepEqual(later.doc.nodes[later.ids[0]].inputs, {});
+});
+
+test('bypass toggles on and off, and is refused when a read output has no input of its kind to pass on', () => {
+  const refine = info('p.refine', { text: 'LayerText' }, { text: 'LayerText' });
+  const withRefine: Catalogue = { ...cat, nodes: [...cat.nodes, refine] };
+  let d = addNode(chain(), refine, { x: 0, y: 300 });
+  d = connect(d, { node: 'text-1', output: 'text' }, { node: 'refine-1', input: 'text' });
+  d = connect(d, { node: 'refine-1', output: 'text' }, { node: 'sample-2', input: 'text' });
+  assert.equal(bypassRefusal(withRefine, d, 'refine-1'), undefined);
+  assert.equal(bypassRefusal(withRefine, d, 'sample-2'), undefined, 'nothing reads its output');
+  const sampled = connect(d, { node: 'text-1', output: 'text' }, { node: 'sample-1', input: 'text' });
+  const read = addNode(sampled, info('p.latent', { latent: 'Latent' }, {}), { x: 0, y: 0 }, 'reader');
+  const reading = connect(read, { node: 'sample-1', output: 'latent' }, { node: 'reader', input: 'latent' });
+  assert.match(
+    bypassRefusal(withRefine, reading, 'sample-1') ?? '',
+    /no connected Latent input to pass on as its "latent"/,
+  );
+  const on = toggleMode(d, ['refine-1', 'sample-2'], 'bypass');
+  assert.deepEqual([on.nodes['refine-1'].mode, on.nodes['sample-2'].mode], ['bypass', 'bypass']);
+  // all already bypassed: the same key turns it off; a mixed selection is all set
+  assert.equal('mode' in toggleMode(on, ['refine-1', 'sample-2'], 'bypass').nodes['refine-1'], false);
+  assert.equal(toggleMode(on, ['refine-1', 'text-1'], 'bypass').nodes['text-1'].mode, 'bypass');
+  assert.equal(toggleMode(on, ['refine-1'], 'mute').nodes['refine-1'].mode, 'mute');
+});
+
+test('pasted and new nodes are shifted down until they cover no node', () => {
+  const d = chain(); // nodes at (10,20), (300,20), (600,20)
+  const off = roomyOffset(d, [positionOf(d, 'sample-1')], { x: 40, y: 40 });
+  assert.equal(off.x, 40);
+  assert.ok(off.y >= 220, `below the row of nodes (shifted ${off.y})`);
+  const { doc, ids } = pasteClip(d, copyNodes(d, ['sample-1']), off);
+  const p = positionOf(doc, ids[0]);
+  for (const id of Object.keys(d.nodes)) {
+    const q = positionOf(d, id);
+    assert.ok(Math.abs(p.x - q.x) >= 280 || Math.abs(p.y - q.y) >= 220, `${ids[0]} clear of ${id}`);
+  }
+  assert.deepEqual(roomyOffset(d, [{ x: 0, y: 0 }], { x: 80, y: 600 }), { x: 80, y: 600 }, 'free: as asked');
 });
 
 test('the dangling-link menu lists only nodes with a fitting port', () => {

@@ -80,7 +80,7 @@ test('a number shows its value and bounds, and hands back whole numbers for inte
 
 test('a slider and its number box move together in the hinted step', () => {
   const markup = html({ field: field('cfg'), value: 7.5 });
-  const range = /<input type="range"[^>]*>/.exec(markup)?.[0] ?? '';
+  const range = /<input[^>]*type="range"[^>]*>/.exec(markup)?.[0] ?? '';
   for (const attr of ['min="1"', 'max="12"', 'step="0.5"', 'value="7.5"']) assert.ok(range.includes(attr), attr);
   const got = change({ field: field('cfg'), value: 7.5 }, (e) => e.type === 'input', { value: '9.5' });
   assert.deepEqual(got, [9.5, 9.5]);
@@ -89,9 +89,9 @@ test('a slider and its number box move together in the hinted step', () => {
 test('a seed is locked at a value, or unlocked (-1) for the engine to draw one each run', () => {
   const locked = html({ field: field('seed'), value: 1234 });
   assert.match(locked, /value="1234"/);
-  assert.match(locked, /type="checkbox" checked=""/);
+  assert.match(locked, /type="checkbox"[^>]*checked=""/);
   const unlocked = html({ field: field('seed'), value: UNLOCKED_SEED });
-  assert.match(unlocked, /placeholder="new each run" disabled=""/);
+  assert.match(unlocked, /<input[^>]*placeholder="new each run"[^>]*disabled=""/);
   assert.doesNotMatch(unlocked, /checked/);
   const isLock = (e: ReactElement<Record<string, unknown>>) => e.props.type === 'checkbox';
   assert.deepEqual(change({ field: field('seed'), value: 1234 }, isLock, { checked: false }), [UNLOCKED_SEED]);
@@ -119,7 +119,8 @@ test('a pack picker offers the built-in packs the spec names and the packs found
 test('text areas, toggles and paths hand back text and booleans; errors are painted on the field', () => {
   const markup = html({ field: field('prompt'), value: 'a red ball', error: 'the foreground prompt is empty' });
   assert.match(markup, /class="param nodrag has-error"/);
-  assert.match(markup, /<textarea rows="3">a red ball<\/textarea>/);
+  // named for screen readers and marked invalid while it has an error
+  assert.match(markup, /<textarea[^>]*aria-label="Prompt" aria-invalid="true" rows="3">a red ball<\/textarea>/);
   assert.match(markup, /<div class="field-error">the foreground prompt is empty<\/div>/);
   assert.match(markup, /<label[^>]*>Prompt<\/label>/);
   assert.deepEqual(

@@ -11,7 +11,7 @@ import { PortKindRegistry } from '../../graph-engine/ports.ts';
 import { NodeRegistry } from '../../graph-engine/registry.ts';
 import { defineNode, type NodeSpec } from '../../graph-engine/spec.ts';
 import { loadWorkflow } from '../../graph-engine/workflow.ts';
-import { applyEvent, type RunState, startRun } from '../../renderer/run/run-state.ts';
+import { applyEvent, nodeRunOf, type RunState, startRun } from '../../renderer/run/run-state.ts';
 
 /** The editor folds the engine's own event stream, so these runs go through the real engine. */
 
@@ -176,5 +176,20 @@ test('a failing node ends the job failed with the message on the node', () => {
   assert.deepEqual(
     [r.state, r.error, r.nodes.a.state, r.nodes.a.message],
     ['failed', 'a: out of memory', 'failed', 'out of memory'],
+  );
+});
+
+test('a node edited after the run shows no state from it: its error and bar clear', () => {
+  const node = { type: 't', typeVersion: 1, params: { k: 1 }, inputs: { a: { node: 'x', output: 'o' } } };
+  const failed = { state: 'failed' as const, fraction: 1, message: 'boom' };
+  const run = { ...startRun('j'), nodes: { n: failed }, ran: { n: node } };
+  assert.equal(nodeRunOf(run, 'n', node), failed);
+  assert.equal(nodeRunOf(run, 'n', { ...node, params: { k: 2 } }), undefined, 'param changed');
+  assert.equal(nodeRunOf(run, 'n', { ...node, inputs: {} }), undefined, 'input unlinked');
+  assert.equal(nodeRunOf(run, 'n', { ...node, mode: 'bypass' }), undefined, 'bypassed');
+  assert.equal(
+    nodeRunOf({ ...run, ran: undefined }, 'n', { ...node, params: { k: 2 } }),
+    failed,
+    'no snapshot: as before',
   );
 });

@@ -70,7 +70,7 @@ describe('layerflow.decompose (macro)', () => {
       ],
     );
     assert.deepEqual(wf.nodes['dec-sample'].params, { task: 'decompose', steps: 6, seed: 5, previewEvery: 0 });
-    assert.deepEqual(wf.nodes['dec-encode'].params, { task: 'decompose', chunkFrames: 0 });
+    assert.deepEqual(wf.nodes['dec-encode'].params, { task: 'decompose', chunkFrames: 0, fit: 'crop' });
     assert.deepEqual(wf.nodes.merge.inputs.alpha, link('dec-split', 'alpha'));
     assert.deepEqual(
       wf.form?.map((f) => f.node),

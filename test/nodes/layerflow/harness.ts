@@ -28,6 +28,7 @@ export function recordingContext(
     preview: (p) => recorded.previews.push(p),
     log: { info: log, warn: log, error: log },
     report: (facts) => Object.assign(recorded.facts, facts),
+    workflowJson: '{"schemaVersion":2,"nodes":{}}',
     recorded,
   };
 }

@@ -26,7 +26,17 @@ describe('layerflow.demo-clip', () => {
     const a = clip.foreground.data.filter((_, i) => i % 4 === 3);
     assert.ok(a.some((v) => v > 0.9) && a.some((v) => v === 0), 'an actor with a matte');
     const { outputs } = demoClipNode.infer?.({}, demoClipNode.params.parse(SIZE)) ?? { outputs: {} };
-    assert.deepEqual(outputs.foreground, { kind: 'Video', frames: 3, width: 20, height: 12, channels: 4, alpha: true });
+    // its fps, and that it comes from the demo library (a demo pack fed anything else warns)
+    assert.deepEqual(outputs.foreground, {
+      kind: 'Video',
+      frames: 3,
+      width: 20,
+      height: 12,
+      channels: 4,
+      alpha: true,
+      fps: 8,
+      source: 'library',
+    });
   });
 });
 

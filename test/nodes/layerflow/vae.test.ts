@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { PortType } from '../../../graph-engine/ports.ts';
 import type { Frames } from '../../../media/frames.ts';
 import { demoLayers, demoLibrary } from '../../../models/demo/index.ts';
 import { demoClip } from '../../../nodes/layerflow/demo-clip.ts';
@@ -133,18 +134,34 @@ describe('layerflow.vae-encode and vae-decode', () => {
       spatialCompression: 8,
       latentChannels: 192,
     };
+    const defaults = vaeEncode.params.parse({ chunkFrames: 0, fit: 'crop' });
     const codes = (inputs: Record<string, object | undefined>, task: 'decompose' | 'fg-to-bg' = 'decompose') =>
-      vaeEncode
-        .infer?.({ vae, ...inputs }, { task, chunkFrames: 0, unsupplied: 'copy', posterior: 'mean', posteriorSeed: 0 })
-        .issues?.map((i) => `${i.field}:${i.code}`);
+      vaeEncode.infer?.({ vae, ...inputs }, { ...defaults, task }).issues?.map((i) => `${i.field}:${i.code}`);
     assert.deepEqual(codes({}), ['video:missing-input']);
     assert.deepEqual(codes({ video: { kind: 'Video' }, layers: { kind: 'LayeredVideo' } }), ['video:two-inputs']);
     assert.deepEqual(codes({ video: { kind: 'Video', frames: 8 } }), ['video:too-few-frames']);
     assert.deepEqual(codes({ video: { kind: 'Video', frames: 16, alpha: false } }, 'fg-to-bg'), ['video:needs-alpha']);
-    const out = vaeEncode.infer?.(
-      { vae, video: { kind: 'Video' } },
-      { task: 'decompose', chunkFrames: 0, unsupplied: 'copy', posterior: 'mean', posteriorSeed: 0 },
-    ).outputs.latent;
+    const out = vaeEncode.infer?.({ vae, video: { kind: 'Video' } }, defaults).outputs.latent;
     assert.deepEqual(out, { kind: 'Latent', task: 'decompose', width: 8, height: 8, channels: 192 });
+    // Notes state the resize (with the chosen fit), the frames kept, and a demo pack fed outside footage.
+    const notes = (video: PortType, fit: 'crop' | 'pad' | 'stretch', packKind = 'tiny') =>
+      vaeEncode.infer?.({ vae: { ...vae, packKind }, video }, { ...defaults, fit }).notes ?? [];
+    const footage: PortType = { kind: 'Video', frames: 40, width: 192, height: 108, source: 'file' };
+    assert.deepEqual(
+      notes(footage, 'pad').map((n) => [n.field, n.level, n.message]),
+      [
+        ['fit', 'info', 'resized 192×108 → 64×64 (pad)'],
+        ['video', 'info', "uses the first 16 of 40 frames (the pack's frames per layer)"],
+      ],
+    );
+    assert.deepEqual(notes({ ...footage, frames: 16, width: 64, height: 64 }, 'crop'), [], 'nothing to say');
+    const demo = notes({ ...footage, frames: 16, width: 64, height: 64 }, 'crop', 'demo');
+    assert.deepEqual(
+      demo.map((n) => n.level),
+      ['warning'],
+    );
+    assert.match(demo[0].message, /demo pack knows only its built-in library/);
+    const library = { ...footage, frames: 16, width: 64, height: 64, source: 'library' };
+    assert.deepEqual(notes(library, 'crop', 'demo'), [], 'library clips are what the demo pack knows');
   });
 });

@@ -10,6 +10,13 @@ export interface Recorded {
   facts: Record<string, unknown>;
 }
 
+/** The workflow a fake run embeds in the files it writes. */
+export const TEST_WORKFLOW_JSON = JSON.stringify({
+  schemaVersion: 2,
+  nodes: { p: { type: 'x.prompt', typeVersion: 1, params: { text: 'café ✓ "quoted"' }, inputs: {} } },
+  meta: { title: 'test run' },
+});
+
 /** A context like the engine's (node-context.ts), recording everything the node sends. */
 export function fakeContext(outDir: string, nodeId = 'node1', signal = new AbortController().signal) {
   const recorded: Recorded = { progress: [], previews: [], logs: [], facts: {} };
@@ -22,6 +29,7 @@ export function fakeContext(outDir: string, nodeId = 'node1', signal = new Abort
     preview: (previews) => recorded.previews.push(previews),
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     report: (facts) => Object.assign(recorded.facts, facts),
+    workflowJson: TEST_WORKFLOW_JSON,
   };
   return { ctx, recorded };
 }

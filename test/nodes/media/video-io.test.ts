@@ -202,3 +202,29 @@ test('load-video: a missing, a folder or an unreadable path fails naming the fil
   const image = inferNode(loadVideo, {}, { path: 'shot/0001.png' }).issues;
   assert.equal(image?.[0]?.field, 'path');
 });
+
+test('load-video and load-frames pass their fallback on while no file is chosen, and only then', async () => {
+  for (const spec of [loadVideo, loadFrames] as const) {
+    const fallbackType = video(16, 64, 64);
+    assert.deepEqual(inferNode(spec, { fallback: fallbackType }, { path: '' }), {
+      outputs: { video: fallbackType },
+      issues: [],
+    });
+    const lonely = inferNode(spec, {}, { path: '' }).issues ?? [];
+    assert.deepEqual(
+      lonely.map((i) => [i.field, i.code]),
+      [['path', 'no-file']],
+      `${spec.type}: empty and nothing to fall back on`,
+    );
+    const { outputs } = await runNode(spec, { fallback: rgb }, { path: '' }, dir);
+    assert.equal(outputs.video, rgb, `${spec.type} passes the fallback on`);
+    await assert.rejects(runNode(spec, {}, { path: '' }, dir), (e: { code?: string; field?: string }) => {
+      return e.code === 'no-file' && e.field === 'path';
+    });
+  }
+  // A chosen file wins over the fallback.
+  const path = join(dir, 'chosen.mp4');
+  await runNode(saveVideo, { video: rgb }, { format: 'mp4-h264', filename: 'chosen' }, dir);
+  const chosen = (await runNode(loadVideo, { fallback: rgba }, { path }, dir)).outputs.video as Frames;
+  assert.deepEqual([chosen.width, chosen.height, chosen.channels], [rgb.width + 1, rgb.height + 1, 3]);
+});

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { CanvasDriver, type XY } from './canvas.ts';
+import { type Harness, openStudio } from './harness.ts';
+import { toyStudio } from './toy-studio.ts';
+
+/** What ComfyUI users do without thinking: link deletion, right-click menus, bypass/mute, duplicate, paste with links, search. */
+
+let h: Harness;
+let page: Page;
+
+before(async () => {
+  h = await openStudio(toyStudio);
+  page = h.page;
+});
+after(async () => h?.close());
+
+const canvas = () => new CanvasDriver(page);
+const node = (id: string) => canvas().node(id);
+const linkCount = () => page.locator('.react-flow__edge').count();
+
+const WORKFLOW = {
+  schemaVersion: 2,
+  meta: { title: 'habits' },
+  nodes: {
+    'layer-prompts-1': {
+      type: 'layerflow.layer-prompts',
+      typeVersion: 1,
+      params: { foreground: 'a red ball', background: 'grass' },
+    },
+    'sampler-1': { type: 'toy.sampler', typeVersion: 1, inputs: { text: { node: 'layer-prompts-1', output: 'text' } } },
+    'decode-1': { type: 'toy.decode', typeVersion: 1, inputs: { latent: { node: 'sampler-1', output: 'latent' } } },
+    'save-1': { type: 'toy.save', typeVersion: 1, inputs: { video: { node: 'decode-1', output: 'video' } } },
+  },
+  layout: {
+    nodes: {
+      'layer-prompts-1': { x: 0, y: 0 },
+      'sampler-1': { x: 360, y: 0 },
+      'decode-1': { x: 720, y: 0 },
+      'save-1': { x: 1080, y: 0 },
+    },
+  },
+};
+
+/** The middle of a link's drawn path on screen, where a person clicks it. */
+async function linkMiddle(id: string): Promise<XY> {
+  // A string, not a function: tsx would wrap inner arrow functions in a helper the page lacks.
+  return page.evaluate(`(() => {
+    const path = document.querySelector('.react-flow__edge[data-id="${id}"] path.react-flow__edge-path');
+    const p = path.getPointAtLength(path.getTotalLength() / 2);
+    const m = path.getScreenCTM();
+    return { x: p.x * m.a + p.y * m.c + m.e, y: p.x * m.b + p.y * m.d + m.f };
+  })()`);
+}
+
+async function selectOnly(id: string): Promise<void> {
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await node(id).locator('header .title').click();
+  await node(id).locator('.lf-node.selected').waitFor();
+}
+
+test('a workflow to work on', async () => {
+  const body = new TextEncoder().encode(JSON.stringify(WORKFLOW));
+  await canvas().dropFile('habits.json', body, 'application/json');
+  await node('save-1').waitFor();
+  await canvas().fit();
+  assert.equal(await linkCount(), 3);
+});
+
+test('a link is selected by clicking it and deleted with Delete; undo brings it back', async () => {
+  const at = await linkMiddle('save-1:video');
+  await page.mouse.click(at.x, at.y);
+  await page.locator('.react-flow__edge.selected[data-id="save-1:video"]').waitFor();
+  await page.keyboard.press('Delete');
+  await page.locator('.react-flow__edge[data-id="save-1:video"]').waitFor({ state: 'detached' });
+  assert.equal(await linkCount(), 2);
+  assert.equal(await page.locator('.lf-node').count(), 4, 'deleting a link deletes no node');
+  await page.keyboard.press('Control+z');
+  await page.locator('.react-flow__edge[data-id="save-1:video"]').waitFor();
+});
+
+test('a link dragged off its input and dropped on empty canvas is removed', async () => {
+  const c = canvas();
+  const from = await c.center(c.handle('save-1', 'video', 'target'));
+  await c.drag(from, { x: from.x, y: from.y + 220 });
+  await page.locator('.react-flow__edge[data-id="save-1:video"]').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.connect-menu').count(), 0, 'no menu: the link was let go');
+  await page.keyboard.press('Control+z');
+  await page.locator('.react-flow__edge[data-id="save-1:video"]').waitFor();
+});
+
+test('right-click menus on a link, a node and the canvas', async () => {
+  const at = await linkMiddle('decode-1:latent');
+  await page.mouse.click(at.x, at.y, { button: 'right' });
+  const linkMenu = page.getByRole('menu', { name: 'Link' });
+  await h.shot('40-link-menu');
+  await linkMenu.getByRole('menuitem', { name: 'Delete link' }).click();
+  await page.locator('.react-flow__edge[data-id="decode-1:latent"]').waitFor({ state: 'detached' });
+  await page.keyboard.press('Control+z');
+  await page.locator('.react-flow__edge[data-id="decode-1:latent"]').waitFor();
+
+  await node('sampler-1').locator('header .title').click({ button: 'right' });
+  const nodeMenu = page.getByRole('menu', { name: 'Node' });
+  assert.deepEqual(await nodeMenu.getByRole('menuitem').allInnerTexts(), [
+    'Bypass\nCtrl+B',
+    'Mute\nCtrl+M',
+    'Duplicate\nCtrl+D',
+    'Copy\nCtrl+C',
+    'Group\nCtrl+G',
+    'Delete\nDel',
+  ]);
+  await h.shot('41-node-menu');
+  await page.keyboard.press('Escape');
+  await nodeMenu.waitFor({ state: 'detached' });
+
+  await page.locator('.react-flow__pane').click({ button: 'right', position: { x: 60, y: 60 } });
+  const paneMenu = page.getByRole('menu', { name: 'Canvas' });
+  await paneMenu.getByRole('menuitem', { name: /Add node/ }).click();
+  await page.getByRole('textbox', { name: 'Search nodes…' }).waitFor();
+  await page.keyboard.press('Escape');
+});
+
+test('Ctrl+B bypasses a node that can pass its input on, and refuses one that cannot, saying why', async () => {
+  await selectOnly('decode-1');
+  await page.keyboard.press('Control+b');
+  const refusal = page.locator('.toast-error', { hasText: 'Bypass refused' });
+  await refusal.waitFor();
+  assert.match(
+    (await refusal.textContent()) ?? '',
+    /decode-1\) has no connected LayeredVideo input to pass on as its "video" output/,
+  );
+  assert.equal(await node('decode-1').locator('.lf-node').getAttribute('data-mode'), null);
+  // Nothing reads Save's outputs, so it can be bypassed (it then writes nothing); Ctrl+B again undoes it.
+  await selectOnly('save-1');
+  await page.keyboard.press('Control+b');
+  await node('save-1').locator('.lf-node[data-mode="bypass"] .mode-badge', { hasText: 'bypassed' }).waitFor();
+  await h.shot('42-bypassed');
+  await node('save-1').locator('header .title').click({ button: 'right' });
+  await page
+    .getByRole('menu', { name: 'Node' })
+    .getByRole('menuitem', { name: /Run again \(un-bypass\)/ })
+    .click();
+  await node('save-1').locator('.lf-node:not([data-mode])').waitFor();
+});
+
+test('Ctrl+M mutes a node and Ctrl+M again brings it back', async () => {
+  await selectOnly('sampler-1');
+  await page.keyboard.press('Control+m');
+  await node('sampler-1').locator('.lf-node[data-mode="mute"] .mode-badge', { hasText: 'muted' }).waitFor();
+  await h.shot('43-muted');
+  await page.keyboard.press('Control+m');
+  await node('sampler-1').locator('.lf-node:not([data-mode])').waitFor();
+});
+
+test('Ctrl+D duplicates without links; Ctrl+C then Ctrl+Shift+V keeps the links from outside', async () => {
+  await selectOnly('decode-1');
+  await page.keyboard.press('Control+d');
+  await node('decode-2').waitFor();
+  assert.equal(await linkCount(), 3, 'a duplicate has no links');
+  assert.equal(await node('decode-2').locator('.lf-node.selected').count(), 1, 'the copy is selected');
+  await selectOnly('decode-1');
+  await page.keyboard.press('Control+c');
+  await page.keyboard.press('Control+Shift+v');
+  await node('decode-3').waitFor();
+  await page.locator('.react-flow__edge[data-id="decode-3:latent"]').waitFor();
+  assert.equal(await linkCount(), 4);
+  await h.shot('44-pasted-with-links');
+});
+
+test('Ctrl+click adds a node to the selection', async () => {
+  await selectOnly('sampler-1');
+  await node('decode-1')
+    .locator('header .title')
+    .click({ modifiers: ['Control'] });
+  await node('decode-1').locator('.lf-node.selected').waitFor();
+  assert.equal(await node('sampler-1').locator('.lf-node.selected').count(), 1, 'the first stays selected');
+});
+
+test('double-click on the canvas opens node search; Enter adds the top result where the click was', async () => {
+  const pane = await page.locator('.react-flow__pane').boundingBox();
+  assert.ok(pane);
+  // top left: clear of the nodes, the controls, the minimap and the toasts
+  const at = { x: pane.x + 80, y: pane.y + 80 };
+  await page.mouse.dblclick(at.x, at.y);
+  const search = page.getByRole('textbox', { name: 'Search nodes…' });
+  await search.fill('toy save');
+  await h.shot('45-node-search');
+  await search.press('Enter');
+  await node('save-2').waitFor();
+  const box = await node('save-2').boundingBox();
+  assert.ok(box);
+  assert.ok(Math.abs(box.x - at.x) < 4 && Math.abs(box.y - at.y) < 4, 'placed at the cursor');
+});
+
+test('"run selected" with nothing selected is refused, not run', async () => {
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  const jobs = await page.locator('.job-list li').count();
+  await page.keyboard.press('Control+Shift+Enter');
+  await page.locator('.toast-error', { hasText: 'Select the nodes to run up to first' }).waitFor();
+  assert.equal(await page.locator('.run-progress').count(), 0, 'no run started');
+  assert.equal(await page.locator('.job-list li').count(), jobs);
+});
+
+test('? opens the list of shortcuts; Escape closes it', async () => {
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await help.getByRole('rowheader', { name: 'Ctrl+B' }).waitFor();
+  assert.match((await help.textContent()) ?? '', /Ctrl\+Shift\+V.*Paste keeping the links/);
+  await h.shot('46-shortcuts');
+  await page.keyboard.press('Escape');
+  await help.waitFor({ state: 'detached' });
+});
+
+test('at 1024×700 the canvas keeps 60 % of the width; side panels collapse; the minimap toggles', async () => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const share = async () => ((await page.locator('.center').boundingBox())?.width ?? 0) / 1024;
+  assert.ok((await share()) >= 0.6, `canvas is ${Math.round((await share()) * 100)} % of the width`);
+  await h.shot('47-1024x700');
+  await page.getByRole('button', { name: 'Library' }).click();
+  await page.locator('.sidebar').waitFor({ state: 'hidden' });
+  assert.ok((await share()) >= 0.75, 'the library folded away gives the canvas its room');
+  await page.getByRole('button', { name: 'Library' }).click();
+  await page.locator('.sidebar').waitFor({ state: 'visible' });
+  const toggle = page.locator('.react-flow__controls [aria-label$="the minimap"]');
+  const shown = (await page.locator('.react-flow__minimap').count()) === 1;
+  await toggle.click();
+  await page.locator('.react-flow__minimap').waitFor({ state: shown ? 'detached' : 'attached' });
+  await page.setViewportSize({ width: 1440, height: 900 });
+});
+
+test('the light theme follows the system setting; dark stays the default', async () => {
+  const background = () => page.evaluate('getComputedStyle(document.documentElement).backgroundColor');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  assert.equal(await background(), 'rgb(21, 23, 28)');
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.equal(await background(), 'rgb(244, 245, 248)');
+  await h.shot('48-light');
+});
