@@ -73,17 +73,7 @@ export async function importScaleFigure(reps: number): Promise<Figure> {
     const ratios: number[] = [];
     const rates: number[] = [];
     const peaks: number[] = [];
-    let last:
-      | {
-          seconds: number;
-          readBytes: number;
-          packBytes: number;
-          dedupBytes: number;
-          dir: string;
-          baseline: number;
-          hwm: number;
-        }
-      | undefined;
+    let last: ImportRun | undefined;
     for (let i = 0; i < reps; i++) {
       const plain = plainRead(file) / bytes;
       const out = join(root, `packs-${i}`);
