@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 export const PACK = new URL('./toy-pack.ts', import.meta.url).pathname;
 const MAIN = new URL('../../cli/main.ts', import.meta.url).pathname;
@@ -33,4 +34,23 @@ export function startCli(args: string[], cwd?: string, env?: NodeJS.ProcessEnv) 
 /** Runs the CLI to its end; `env` adds to (or overrides) this process's environment. */
 export function cli(args: string[], cwd?: string, env?: Record<string, string>): Promise<CliResult> {
   return startCli(args, cwd, env).done;
+}
+
+/** `layerflow pack import` of a golden tiny release (laid out as downloaded) as float32 packs `<name>-<variant>`. */
+export function cliImportRelease(release: string, out: string, name: string, ...extra: string[]): Promise<CliResult> {
+  return cli([
+    'pack',
+    'import',
+    join(release, 'LayerFlow'),
+    join(release, 'CogVideoX-2b-sat'),
+    '--config',
+    join(release, 'release-tiny.json'),
+    '--out',
+    out,
+    '--dtype',
+    'float32',
+    '--name',
+    name,
+    ...extra,
+  ]);
 }

@@ -72,3 +72,14 @@ export async function rewriteCheckpoint(
   );
   return folder;
 }
+
+/** One encode or decode case of a golden VAE file (vae-checkpoint/*.json, release-tiny.json's vae). */
+export interface VaeGoldenCase {
+  name: string;
+  x?: number[];
+  x_shape?: number[];
+  moments?: number[];
+  z?: number[];
+  z_shape?: number[];
+  out?: number[];
+}

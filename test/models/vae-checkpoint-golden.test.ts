@@ -7,29 +7,19 @@ import { VaeConfigSchema } from '../../models/vae/config.ts';
 import { buildVaeDecoder } from '../../models/vae/decoder.ts';
 import { buildVaeEncoder } from '../../models/vae/encoder.ts';
 import { readAll } from '../../models/weights/source.ts';
-import { goldenFiles, goldenRoot } from './checkpoint-fixture.ts';
+import { goldenFiles, goldenRoot, type VaeGoldenCase } from './checkpoint-fixture.ts';
 import { errors, runGraph } from './dit-run.ts';
 
 const TOL = 1e-4;
 const dir = path.join(goldenRoot, 'vae-checkpoint');
 const releaseDir = path.join(goldenRoot, 'release-tiny');
 
-interface GoldenCase {
-  name: string;
-  x?: number[];
-  x_shape?: number[];
-  moments?: number[];
-  z?: number[];
-  z_shape?: number[];
-  out?: number[];
-}
-
 interface GoldenVae {
   label: string;
   file: string;
   config: unknown;
   ignored: string[];
-  cases: GoldenCase[];
+  cases: VaeGoldenCase[];
 }
 
 test('golden vae-checkpoint: folders exist and hold files', () => {

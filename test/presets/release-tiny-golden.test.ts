@@ -13,7 +13,8 @@ import type { Frames } from '../../media/frames.ts';
 import { readManifest } from '../../models/pack/manifest-file.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { listPresets, loadPreset } from '../../presets/index.ts';
-import { cli } from '../cli/cli-process.ts';
+import { cli, cliImportRelease } from '../cli/cli-process.ts';
+import type { VaeGoldenCase } from '../models/checkpoint-fixture.ts';
 import { errors } from '../models/dit-run.ts';
 
 /**
@@ -42,15 +43,7 @@ interface ReleaseJson {
   dit: { folder: string; task: string; variant: 'rgb' | 'rgba'; cases: Case[] }[];
   t5: { encoder_cases: { input_ids: number[]; last_hidden_state: number[]; shape: number[] }[] };
   vae: {
-    cases: {
-      name: string;
-      x?: number[];
-      x_shape?: number[];
-      moments?: number[];
-      z?: number[];
-      z_shape?: number[];
-      out?: number[];
-    }[];
+    cases: VaeGoldenCase[];
   };
 }
 const TASKS: Record<string, string> = { gen: 'generate', seg: 'decompose', fg2bg: 'fg-to-bg', bg2fg: 'bg-to-fg' };
@@ -81,20 +74,7 @@ describe('golden release-tiny', () => {
   });
 
   it('imports with the CLI into an RGBA and an RGB pack that share T5 and VAE files on disk', async () => {
-    const r = await cli([
-      'pack',
-      'import',
-      join(release, 'LayerFlow'),
-      join(release, 'CogVideoX-2b-sat'),
-      '--config',
-      join(release, 'release-tiny.json'),
-      '--out',
-      out,
-      '--dtype',
-      'float32',
-      '--name',
-      'tiny-release',
-    ]);
+    const r = await cliImportRelease(release, out, 'tiny-release');
     assert.equal(r.code, 0, r.stderr);
     for (const variant of ['rgba', 'rgb'] as const) {
       const m = await readManifest(join(out, `tiny-release-${variant}`));

@@ -16,7 +16,7 @@ import { UNSUPPLIED_FILLS, type UnsuppliedFill, vaeEncode } from '../../../nodes
 import type { LatentValue, LayerConditioningValue, LayeredVideoValue } from '../../../nodes/layerflow/values.ts';
 import { layerFileName } from '../../../nodes/media/files.ts';
 import { saveVideo } from '../../../nodes/media/save-video.ts';
-import { cli } from '../../cli/cli-process.ts';
+import { cliImportRelease } from '../../cli/cli-process.ts';
 import { type Handles, handles, recordingContext, runNode } from './harness.ts';
 import {
   bytesOf,
@@ -55,21 +55,7 @@ async function importReleases(): Promise<void> {
   out = await mkdtemp(join(tmpdir(), 'lf-pipeline-golden-'));
   for (const release of new Set(cases.map((c) => c.release))) {
     const dir = join(out, `release-${packDirs.size}`);
-    const r = await cli([
-      'pack',
-      'import',
-      join(release, 'LayerFlow'),
-      join(release, 'CogVideoX-2b-sat'),
-      '--config',
-      join(release, 'release-tiny.json'),
-      '--out',
-      dir,
-      '--dtype',
-      'float32',
-      '--name',
-      'golden',
-      '--json',
-    ]);
+    const r = await cliImportRelease(release, dir, 'golden', '--json');
     assert.equal(r.code, 0, `importing ${release}: ${r.stderr.slice(-2000)}`);
     packDirs.set(release, dir);
   }
