@@ -1,3 +1,4 @@
+import { nothingSavedText, savedNothing } from '../api/run-outcome.ts';
 import type { EngineEvent } from '../graph-engine/events.ts';
 import type { JobOutcome } from '../graph-engine/run-job.ts';
 
@@ -27,10 +28,7 @@ export function outcomeLine({ result, manifest, manifestPath }: JobOutcome): str
   const error = manifest.error
     ? ` — ${manifest.error.nodeId ? `node ${manifest.error.nodeId}: ` : ''}${manifest.error.message}`
     : '';
-  const nothing =
-    result.status === 'finished' && manifest.files.length === 0
-      ? ' — but nothing was saved: no Save node ran (add Save Video or Save Image, or --target one)'
-      : '';
+  const nothing = savedNothing(result.status, manifest.files) ? ` — but ${nothingSavedText(', or --target one')}` : '';
   const warnings = (manifest.notes ?? [])
     .filter((n) => n.level === 'warning')
     .map((n) => `warning: node ${n.nodeId}: ${n.message}\n`)

@@ -104,8 +104,10 @@ export function App() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) =>
       onShortcut(e, { save: (as) => void saveTab(undefined, as), help: () => setDialog('keys') });
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    // Capture: before a focused canvas node takes Ctrl+Shift+Enter as "toggle my selection" and
+    // empties the selection that "run selected" is about to read.
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
   }, []);
   useEffect(() => {
     if (shownJob) setPanel((p) => (p === 'queue' || p === 'history' ? p : 'run'));

@@ -95,6 +95,8 @@ export const saveImage = defineNode({
     const sheetRows = rows(inputs);
     const text = workflowTags(ctx);
     const files: string[] = [];
+    /** The PNGs written RGBA (a frame with alpha); a contact sheet is flattened on its checkerboard. */
+    const withAlpha: string[] = [];
     let path: string;
     if (params.image === 'contact-sheet') {
       path = join(ctx.outDir, `${base}.png`);
@@ -105,6 +107,7 @@ export const saveImage = defineNode({
       path = join(ctx.outDir, `${base}.png`);
       await writePng(path, sheetRows[0].frames, pickFrame(sheetRows[0].frames, params.frame, 'video'), text);
       files.push(path);
+      if (sheetRows[0].frames.channels === 4) withAlpha.push(path);
     } else {
       path = join(ctx.outDir, base);
       await mkdir(path, { recursive: true });
@@ -112,9 +115,11 @@ export const saveImage = defineNode({
         const file = join(path, `${layerFileName(label)}.png`);
         await writePng(file, frames, pickFrame(frames, params.frame, `layers.${label}`), text);
         files.push(file);
+        if (frames.channels === 4) withAlpha.push(file);
       }
     }
-    ctx.report({ files: files.map((f) => relative(ctx.outDir, f).split('\\').join('/')) });
+    const rel = (f: string) => relative(ctx.outDir, f).split('\\').join('/');
+    ctx.report({ files: files.map(rel), withAlpha: withAlpha.map(rel) });
     return { file: path };
   },
 });

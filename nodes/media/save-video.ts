@@ -129,7 +129,8 @@ async function saveClip(inputs: Record<string, unknown>, base: string, params: P
   const path = join(ctx.outDir, base + EXTENSION[params.format]);
   ctx.progress(0, `encoding ${params.format}`);
   await writeClip(clip, path, params, ctx, workflowTags(ctx));
-  return { path, files: [path], alpha: clip.channels === 4 && keepsAlpha(params.format) };
+  const alpha = clip.channels === 4 && keepsAlpha(params.format);
+  return { path, files: [path], alpha, withAlpha: alpha ? [path] : [] };
 }
 
 /**
@@ -142,6 +143,7 @@ async function saveLayerFiles(value: unknown, base: string, params: Params, ctx:
   const dir = join(ctx.outDir, base);
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
+  const withAlpha: string[] = [];
   const metadata = workflowTags(ctx);
   for (const [i, layer] of layered.layers.entries()) {
     ctx.signal.throwIfAborted();
@@ -149,9 +151,9 @@ async function saveLayerFiles(value: unknown, base: string, params: Params, ctx:
     const path = join(dir, layerFileName(layer) + EXTENSION[params.format]);
     await writeClip(layered.clips[layer], path, params, ctx, metadata);
     files.push(path);
+    if (keepsAlpha(params.format) && layered.clips[layer].channels === 4) withAlpha.push(path);
   }
-  const alpha = keepsAlpha(params.format) && layered.layers.some((l) => layered.clips[l].channels === 4);
-  return { path: dir, files, alpha };
+  return { path: dir, files, alpha: withAlpha.length > 0, withAlpha };
 }
 
 export const saveVideo = defineNode({
@@ -203,7 +205,9 @@ export const saveVideo = defineNode({
         ? await saveLayerFiles(inputs.layers, base, params, ctx)
         : await saveClip(inputs, base, params, ctx);
     const rel = (p: string) => relative(ctx.outDir, p).split('\\').join('/');
-    ctx.report({ files: saved.files.map(rel), format: params.format, alpha: saved.alpha });
+    // which files carry alpha: the run viewer puts those, and only those, on a checkerboard
+    const withAlpha = saved.withAlpha.map(rel);
+    ctx.report({ files: saved.files.map(rel), format: params.format, alpha: saved.alpha, withAlpha });
     ctx.progress(1);
     return { file: saved.path };
   },

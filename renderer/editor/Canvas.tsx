@@ -13,7 +13,6 @@ import {
 } from '@xyflow/react';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { NodeInfo, WorkflowDoc } from '../../api/schemas.ts';
-import { api } from '../api-client.ts';
 import {
   addGroup,
   addNode,
@@ -22,21 +21,20 @@ import {
   connect,
   disconnect,
   groupsOf,
-  kindsFit,
   moveNodes,
   portType,
   positionOf,
-  reaches,
   removeNodes,
   type XY,
 } from '../model/graph-doc.ts';
-import { activeTab, editDoc, getState, recordStep, setSelected, toast, useStudio } from '../state/store.ts';
+import { activeTab, editDoc, recordStep, setSelected, toast, useStudio } from '../state/store.ts';
 import { openWorkflowFile } from '../WorkflowFiles.tsx';
 import { ConnectMenu } from './ConnectMenu.tsx';
 import { ContextMenu, type MenuItem } from './ContextMenu.tsx';
 import { FlowNode } from './FlowNode.tsx';
-import { type ElementInputs, flowEdges, flowNodes } from './flow-elements.ts';
+import { type ElementInputs, flowEdges, flowNodes, groupOrigin } from './flow-elements.ts';
 import { GroupNode } from './GroupNode.tsx';
+import { localRefusal, tryConnect } from './linking.ts';
 import { NODE_DRAG_TYPE } from './Palette.tsx';
 import { copySelection, duplicate, hasClipboard, pasteClipboard, toggleBypass, toggleMute } from './shortcuts.ts';
 
@@ -61,30 +59,6 @@ function menuSpot(at: XY, bounds: DOMRect | undefined): XY {
   const x = Math.min(at.x - bounds.left, bounds.width - MENU.width - 8);
   const y = Math.min(at.y - bounds.top, bounds.height - MENU.height - 8);
   return { x: Math.max(8, x), y: Math.max(8, y) };
-}
-
-/** Why a link may not be made, judged locally (kinds, cycles); null when it may. */
-export function localRefusal(doc: WorkflowDoc, c: Connection): string | null {
-  const cat = getState().catalogue;
-  if (!cat || !c.sourceHandle || !c.targetHandle) return 'unknown port';
-  if (c.source === c.target) return 'a node cannot feed itself';
-  const from = portType(cat, doc, c.source, 'output', c.sourceHandle);
-  const to = portType(cat, doc, c.target, 'input', c.targetHandle);
-  if (!from || !to) return 'unknown port';
-  if (!kindsFit(from, to)) return `a ${from.kind} output cannot feed a ${to.kind} input`;
-  if (reaches(doc, c.source, c.target)) return 'this link would make a cycle';
-  return null;
-}
-
-/** Asks the engine whether the link fits (shape fields too), then adds it or shows why not. */
-async function tryConnect(c: Connection): Promise<void> {
-  const doc = activeTab().history.present;
-  const local = localRefusal(doc, c);
-  const from = { node: c.source, output: c.sourceHandle as string };
-  const to = { node: c.target, input: c.targetHandle as string };
-  const reason = local ?? (await api.workflow.checkLink.query({ workflow: doc, from, to }).catch(() => null))?.reason;
-  if (reason) toast(`Link refused: ${reason}`);
-  else editDoc((d) => connect(d, from, to));
 }
 
 export function Canvas({ packs }: { packs: string[] }) {
@@ -202,7 +176,8 @@ export function Canvas({ packs }: { packs: string[] }) {
         if (ch.type === 'position' && ch.position) {
           const group = groupsOf(current).find((g) => g.id === ch.id);
           if (group) {
-            const old = flow.getNode(ch.id)?.position ?? ch.position;
+            // from the document, not React Flow's copy, which may already hold this very move
+            const old = groupOrigin(current, group);
             const dx = ch.position.x - old.x;
             const dy = ch.position.y - old.y;
             for (const id of group.nodes) {

@@ -4,7 +4,8 @@ import type { Issue, MediaFacts, NodeInfo, Note, PortType } from '../../api/sche
 import { setParam } from '../model/graph-doc.ts';
 import { paramFields } from '../model/param-fields.ts';
 import type { NodeRun } from '../run/run-state.ts';
-import { editDoc } from '../state/store.ts';
+import { editDoc, useStudio } from '../state/store.ts';
+import { cancelKeyboardLink, linkFromKeyboard, type PortRef } from './linking.ts';
 import { ParamWidget } from './ParamWidget.tsx';
 
 export interface FlowNodeData extends Record<string, unknown> {
@@ -66,9 +67,34 @@ function MediaSummary({ media }: { media: MediaFacts }) {
   );
 }
 
+/**
+ * What a socket needs to be reached by keyboard: Tab stops on it, its name says which port of which
+ * node it is, Enter starts or ends a link there (linkFromKeyboard) and Escape drops a started one.
+ */
+function keyboardPort(at: PortRef, label: string, linking: boolean) {
+  return {
+    tabIndex: 0,
+    role: 'button',
+    'aria-label': label,
+    'aria-pressed': linking,
+    className: linking ? 'linking' : undefined,
+    onKeyDown(e: React.KeyboardEvent) {
+      if (e.key !== 'Enter' && e.key !== ' ' && e.key !== 'Escape') return;
+      // the node around it would take Enter as "select me"
+      e.stopPropagation();
+      e.preventDefault();
+      if (e.key === 'Escape') cancelKeyboardLink();
+      else linkFromKeyboard(at);
+    },
+  };
+}
+
 /** A node on the canvas: typed sockets in its kind colours, param widgets, issues and run state. */
 export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<FlowNodeType>) {
   const { info, nodeId, issues, run } = data;
+  const linking = useStudio((s) => (s.linking?.node === nodeId ? s.linking : undefined));
+  const owner = data.title ?? info?.title ?? data.type;
+  const isLinking = (port: string, side: PortRef['side']) => linking?.port === port && linking.side === side;
   const fields = useMemo(() => (info ? paramFields(info.params) : []), [info]);
   const byField = new Map(issues.filter((i) => i.field).map((i) => [i.field as string, i.message]));
   const nodeLevel = issues.filter(
@@ -84,7 +110,7 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
   return (
     <div className={classes.join(' ')} data-node-id={nodeId} data-node-type={data.type} data-mode={data.mode}>
       <header>
-        <span className="title">{data.title ?? info?.title ?? data.type}</span>
+        <span className="title">{owner}</span>
         {data.mode && (
           <span
             className="mode-badge"
@@ -110,6 +136,11 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
                 id={name}
                 style={{ background: colorOf(data.colors, port.type) }}
                 data-kind={port.type.kind}
+                {...keyboardPort(
+                  { node: nodeId, port: name, side: 'target' },
+                  `${owner} input ${name} (${port.type.kind})`,
+                  isLinking(name, 'target'),
+                )}
               />
               <span>
                 {name}
@@ -130,6 +161,11 @@ export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<Flo
                 id={name}
                 style={{ background: colorOf(data.colors, port.type) }}
                 data-kind={port.type.kind}
+                {...keyboardPort(
+                  { node: nodeId, port: name, side: 'source' },
+                  `${owner} output ${name} (${port.type.kind})`,
+                  isLinking(name, 'source'),
+                )}
               />
             </div>
           ))}

@@ -18,6 +18,8 @@ export const SHORTCUTS: [keys: string, what: string][] = [
   ['Double-click canvas', 'Search nodes; Enter adds the top one there'],
   ['Right-click', 'Menu of a node, a link or the canvas'],
   ['Drag a link off its input', 'Remove the link'],
+  ['Tab, Enter on a port', 'Start a link there; Enter on a port of another node makes it (Escape drops it)'],
+  ['Double-click a group title', 'Rename the group; drag the title to move the group with its nodes'],
   ['?', 'This list'],
 ];
 

@@ -1,6 +1,6 @@
 import { type Edge, MarkerType, type Node } from '@xyflow/react';
 import type { Catalogue, Inferred, Issue, WorkflowDoc } from '../../api/schemas.ts';
-import { groupsOf, positionOf } from '../model/graph-doc.ts';
+import { type Group, groupsOf, positionOf, type XY } from '../model/graph-doc.ts';
 import { nodeRunOf, type RunState } from '../run/run-state.ts';
 import type { FlowNodeData } from './FlowNode.tsx';
 
@@ -20,6 +20,12 @@ export interface ElementInputs {
    * these back; without them the minimap, group frames and fit-view would not know how big nodes are.
    */
   sizes: Record<string, { width: number; height: number }>;
+}
+
+/** Where a group's frame starts: above and left of its nodes, with room for its title. */
+export function groupOrigin(doc: WorkflowDoc, g: Group): XY {
+  const at = g.nodes.map((id) => positionOf(doc, id));
+  return { x: Math.min(...at.map((p) => p.x)) - GROUP_PAD, y: Math.min(...at.map((p) => p.y)) - GROUP_PAD - 20 };
 }
 
 /** React Flow nodes for the document: one per workflow node plus a frame per group. */
@@ -56,8 +62,7 @@ export function flowNodes(x: ElementInputs): Node[] {
   });
   const groups: Node[] = groupsOf(x.doc).map((g) => {
     const boxes = g.nodes.map((id) => ({ ...positionOf(x.doc, id), h: x.sizes[id]?.height ?? 160 }));
-    const minX = Math.min(...boxes.map((b) => b.x)) - GROUP_PAD;
-    const minY = Math.min(...boxes.map((b) => b.y)) - GROUP_PAD - 20;
+    const { x: minX, y: minY } = groupOrigin(x.doc, g);
     const maxX = Math.max(...boxes.map((b) => b.x + NODE_WIDTH)) + GROUP_PAD;
     const maxY = Math.max(...boxes.map((b) => b.y + b.h)) + GROUP_PAD;
     return {
@@ -65,7 +70,10 @@ export function flowNodes(x: ElementInputs): Node[] {
       type: 'lfgroup',
       position: { x: minX, y: minY },
       data: { title: g.title, groupId: g.id },
-      style: { width: maxX - minX, height: maxY - minY },
+      // Its size is known here; React Flow keeps a node it has no size for hidden (the frame was invisible).
+      width: maxX - minX,
+      height: maxY - minY,
+      measured: { width: maxX - minX, height: maxY - minY },
       zIndex: -1,
       selectable: false,
       dragHandle: '.lf-group header',

@@ -80,6 +80,7 @@ export function onShortcut(e: KeyboardEvent, actions: { save(as: boolean): void;
   }
   if (key === 'enter') {
     e.preventDefault();
+    e.stopPropagation();
     void runWorkflow(e.shiftKey ? activeTab().selected : undefined);
     return;
   }

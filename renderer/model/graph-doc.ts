@@ -175,6 +175,16 @@ export function addGroup(doc: WorkflowDoc, ids: string[], title: string): Workfl
   return withLayout(doc, (l) => ({ ...l, groups: [...groups, { id: `group-${n}`, title, nodes: ids }] }));
 }
 
+/** The group with a new title (blank keeps the old one). */
+export function renameGroup(doc: WorkflowDoc, groupId: string, title: string): WorkflowDoc {
+  const name = title.trim();
+  if (!name) return doc;
+  return withLayout(doc, (l) => ({
+    ...l,
+    groups: groupsOf(doc).map((g) => (g.id === groupId ? { ...g, title: name } : g)),
+  }));
+}
+
 export function removeGroup(doc: WorkflowDoc, groupId: string): WorkflowDoc {
   return withLayout(doc, (l) => ({ ...l, groups: groupsOf(doc).filter((g) => g.id !== groupId) }));
 }

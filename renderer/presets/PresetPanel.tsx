@@ -27,7 +27,7 @@ export function PresetPanel({ version }: { version: number }) {
         <li key={p.name} data-preset={p.name}>
           <strong>{p.title}</strong>
           <em>{p.source === 'user' ? 'yours' : 'built in'}</em>
-          {p.description && <p>{p.description}</p>}
+          {p.description && <p title={p.description}>{p.description}</p>}
           <div className="row">
             <button type="button" className="small" onClick={() => void openPreset(p.name, 'form')}>
               Form

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Note, OutputFile } from '../../api/schemas.ts';
+import type { Note } from '../../api/schemas.ts';
 import { api, fileUrl } from '../api-client.ts';
 import { toast, useStudio } from '../state/store.ts';
-import { isForeground, layerTracks, otherFiles, type Track } from './layer-tracks.ts';
+import { useJobOutputs } from './job-outputs.ts';
+import { layerTracks, otherFiles, type ShownTrack, showTracks } from './layer-tracks.ts';
 
 const FPS = 8;
 
@@ -12,7 +13,7 @@ function TrackView({
   backdrop,
   onDuration,
 }: {
-  track: Track;
+  track: ShownTrack;
   frame: number;
   backdrop: string;
   onDuration: (name: string, seconds: number) => void;
@@ -21,15 +22,13 @@ function TrackView({
   useEffect(() => {
     if (video.current) video.current.currentTime = frame / FPS;
   }, [frame]);
-  const style = isForeground(track)
-    ? backdrop === 'checker'
-      ? undefined
-      : { background: backdrop }
-    : { background: '#000' };
+  // Only a file with alpha shows what is behind it; an opaque one gets plain black.
+  const style = track.alpha ? (backdrop === 'checker' ? undefined : { background: backdrop }) : { background: '#000' };
   return (
     <figure
-      className={`track${isForeground(track) && backdrop === 'checker' ? ' checker' : ''}`}
+      className={`track${track.alpha && backdrop === 'checker' ? ' checker' : ''}`}
       data-track={track.name}
+      data-alpha={track.alpha}
     >
       <div className="track-media" style={style}>
         {track.kind === 'video' ? (
@@ -41,10 +40,10 @@ function TrackView({
             onLoadedMetadata={(e) => onDuration(track.name, e.currentTarget.duration)}
           />
         ) : (
-          <img src={fileUrl(track.urls[Math.min(frame, track.urls.length - 1)])} alt={track.name} />
+          <img src={fileUrl(track.urls[Math.min(frame, track.urls.length - 1)])} alt={track.label} />
         )}
       </div>
-      <figcaption>{track.name}</figcaption>
+      <figcaption title={track.name}>{track.label}</figcaption>
     </figure>
   );
 }
@@ -63,8 +62,7 @@ async function openOutputFolder(jobId: string): Promise<void> {
 export function LayerViewer() {
   const jobId = useStudio((s) => s.shownJob);
   const status = useStudio((s) => s.jobs.find((j) => j.id === s.shownJob)?.status);
-  const [files, setFiles] = useState<OutputFile[]>([]);
-  const [manifest, setManifest] = useState<Record<string, unknown>>();
+  const { files, manifest } = useJobOutputs(jobId, status);
   const [frame, setFrame] = useState(0);
   const [playing, setPlaying] = useState(false);
   const [backdrop, setBackdrop] = useState('checker');
@@ -72,23 +70,11 @@ export function LayerViewer() {
   const onDuration = (name: string, seconds: number) =>
     Number.isFinite(seconds) && setDurations((d) => (d[name] === seconds ? d : { ...d, [name]: seconds }));
   useEffect(() => {
-    setFiles([]);
+    void jobId;
     setDurations({});
-    setManifest(undefined);
     setFrame(0);
-    if (!jobId) return;
-    let stale = false;
-    void api.outputs.list.query({ jobId }).then(async (list) => {
-      if (stale) return;
-      setFiles(list);
-      const m = list.find((f) => f.path === 'manifest.json');
-      if (m) setManifest(await (await fetch(fileUrl(m.url))).json());
-    });
-    return () => {
-      stale = true;
-    };
-  }, [jobId, status]);
-  const tracks = layerTracks(files);
+  }, [jobId]);
+  const tracks = showTracks(layerTracks(files), manifest);
   const warnings = ((manifest?.notes ?? []) as Note[]).filter((n) => n.level === 'warning');
   const others = otherFiles(files, tracks);
   // A video's frame count is known once its metadata loads; until then it counts as one frame.

@@ -1,4 +1,6 @@
+import { nothingSavedText, savedNothing } from '../../api/run-outcome.ts';
 import { useStudio } from '../state/store.ts';
+import { useJobOutputs } from './job-outputs.ts';
 import { isFinal } from './run-state.ts';
 import { cancelJob } from './runs.ts';
 
@@ -6,14 +8,19 @@ import { cancelJob } from './runs.ts';
 export function RunProgress() {
   const run = useStudio((s) => (s.shownJob ? s.runs[s.shownJob] : undefined));
   const job = useStudio((s) => s.jobs.find((j) => j.id === s.shownJob));
-  if (!run) return <div className="empty">Run the graph (Ctrl+Enter) to see progress here.</div>;
   // The event stream is newer than the last job list fetched, so its final word wins.
-  const status = isFinal(run.state) ? run.state : (job?.status ?? run.state);
+  const status = run && isFinal(run.state) ? run.state : (job?.status ?? run?.state);
+  // As the CLI judges it: a finished run whose manifest lists no file saved nothing.
+  const { manifest } = useJobOutputs(status === 'finished' ? run?.jobId : undefined, status);
+  const empty = manifest?.status !== undefined && savedNothing(manifest.status, manifest.files ?? []);
+  if (!run) return <div className="empty">Run the graph (Ctrl+Enter) to see progress here.</div>;
   const live = status === 'queued' || status === 'running';
   return (
-    <div className="run-progress" data-status={status}>
+    <div className="run-progress" data-status={status} data-saved={empty ? 'nothing' : undefined}>
       <div className="run-head">
-        <span className={`status status-${status}`}>{status}</span>
+        <span className={`status status-${empty ? 'empty' : status}`}>
+          {empty ? 'finished · nothing saved' : status}
+        </span>
         <span className="job-title">{job?.title ?? run.jobId}</span>
         {live && (
           <button type="button" className="danger small" onClick={() => void cancelJob(run.jobId)}>
@@ -25,6 +32,11 @@ export function RunProgress() {
         <div style={{ width: `${Math.round((status === 'finished' ? 1 : run.fraction) * 100)}%` }} />
       </div>
       {(job?.error?.message ?? run.error) && <div className="job-error">{job?.error?.message ?? run.error}</div>}
+      {empty && (
+        <div className="job-warning" role="status">
+          The run finished, but {nothingSavedText()}.
+        </div>
+      )}
       <table className="node-runs">
         <tbody>
           {Object.entries(run.nodes).map(([id, n]) => (

@@ -1,7 +1,8 @@
 import type { StudioEvent } from '../../api/schemas.ts';
 import { api } from '../api-client.ts';
-import { activeTab, setState, toast } from '../state/store.ts';
-import { applyEvent, type RunState, startRun } from './run-state.ts';
+import { activeTab, getState, setState, toast } from '../state/store.ts';
+import { applyEvent, overall, type RunState, startRun } from './run-state.ts';
+import { expectedTimes, recordTiming } from './timings.ts';
 
 /** Fetches the persisted queue (queue and history panels read it). */
 export async function refreshJobs(): Promise<void> {
@@ -13,6 +14,7 @@ export async function refreshJobs(): Promise<void> {
 export function followEvents(): () => void {
   const sub = api.events.subscribe(undefined, {
     onData: (e: StudioEvent) => {
+      if (e.type === 'node-finished' && !e.cached) recordTiming(getState().runs[e.jobId], e.nodeId, e.ms);
       setState((s) => ({
         ...s,
         runs: { ...s.runs, [e.jobId]: applyEvent(s.runs[e.jobId] ?? startRun(e.jobId), e, Date.now()) },
@@ -49,11 +51,12 @@ export async function runWorkflow(targets?: string[]): Promise<void> {
 export function showJob(jobId: string, tabId?: string, ran?: RunState['ran']): void {
   setState((s) => {
     const run = s.runs[jobId] ?? startRun(jobId);
+    const submitted = ran ? { ...run, ran, expected: expectedTimes(ran) } : run;
     return {
       ...s,
       shownJob: jobId,
       tabJobs: tabId ? { ...s.tabJobs, [tabId]: jobId } : s.tabJobs,
-      runs: { ...s.runs, [jobId]: ran ? { ...run, ran } : run },
+      runs: { ...s.runs, [jobId]: ran ? { ...submitted, fraction: overall(submitted) } : run },
     };
   });
 }

@@ -20,6 +20,8 @@ export interface Toast {
   id: number;
   kind: 'error' | 'info';
   text: string;
+  /** How many times the same message was raised while it showed (shown as ×n instead of a pile). */
+  count: number;
 }
 
 export interface StudioState {
@@ -37,6 +39,8 @@ export interface StudioState {
   tabJobs: Record<string, string>;
   /** The question the app is asking (its own dialog, never the browser's prompt or confirm). */
   question?: OpenQuestion;
+  /** A port picked with Enter, waiting for the other end of a link (the keyboard's drag). */
+  linking?: { node: string; port: string; side: 'source' | 'target' };
 }
 
 export interface Choice {
@@ -125,9 +129,16 @@ function mapTab(s: StudioState, id: string, fn: (t: Tab) => Tab): StudioState {
   return { ...s, tabs: s.tabs.map((t) => (t.id === id ? fn(t) : t)) };
 }
 
+/** The tab with `history`, its selection cut to the nodes still there (a deleted node is not "selected"). */
+function withHistory(t: Tab, history: History<WorkflowDoc>): Tab {
+  const nodes = history.present.nodes;
+  const selected = t.selected.every((id) => nodes[id]) ? t.selected : t.selected.filter((id) => nodes[id]);
+  return { ...t, history, selected };
+}
+
 /** Applies an edit to the active tab's document; `record: false` skips the undo stack (live drags). */
 export function editDoc(fn: (doc: WorkflowDoc) => WorkflowDoc, record = true): void {
-  setState((s) => mapTab(s, s.active, (t) => ({ ...t, history: commit(t.history, fn(t.history.present), record) })));
+  setState((s) => mapTab(s, s.active, (t) => withHistory(t, commit(t.history, fn(t.history.present), record))));
 }
 
 /** Marks the current document as an undo step (after a drag that edited without recording). */
@@ -142,11 +153,11 @@ export function recordStep(before: WorkflowDoc): void {
 }
 
 export function undoDoc(): void {
-  setState((s) => mapTab(s, s.active, (t) => ({ ...t, history: undo(t.history) })));
+  setState((s) => mapTab(s, s.active, (t) => withHistory(t, undo(t.history))));
 }
 
 export function redoDoc(): void {
-  setState((s) => mapTab(s, s.active, (t) => ({ ...t, history: redo(t.history) })));
+  setState((s) => mapTab(s, s.active, (t) => withHistory(t, redo(t.history))));
 }
 
 export function setSelected(ids: string[]): void {
@@ -182,9 +193,35 @@ export function ask(question: Question): Promise<Answer | undefined> {
   });
 }
 
+/** At most this many toasts show at once; the oldest gives way. */
+const MAX_TOASTS = 3;
+const TOAST_MS = 6000;
 let toastCounter = 0;
+const toastTimers = new Map<number, ReturnType<typeof setTimeout>>();
+
+/** Hides a toast now (its × button, or its time is up). */
+export function dismissToast(id: number): void {
+  clearTimeout(toastTimers.get(id));
+  toastTimers.delete(id);
+  setState((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) }));
+}
+
+/**
+ * Shows a message for a few seconds. The same message again while it shows counts up on the one toast
+ * (and restarts its time) rather than stacking copies; a few different ones stack, each dismissable.
+ */
 export function toast(text: string, kind: Toast['kind'] = 'error'): void {
-  const id = ++toastCounter;
-  setState((s) => ({ ...s, toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
-  setTimeout(() => setState((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) })), 6000);
+  const same = state.toasts.find((t) => t.text === text && t.kind === kind);
+  const id = same?.id ?? ++toastCounter;
+  setState((s) => ({
+    ...s,
+    toasts: same
+      ? s.toasts.map((t) => (t.id === id ? { ...t, count: t.count + 1 } : t))
+      : [...s.toasts.slice(-(MAX_TOASTS - 1)), { id, kind, text, count: 1 }],
+  }));
+  clearTimeout(toastTimers.get(id));
+  toastTimers.set(
+    id,
+    setTimeout(() => dismissToast(id), TOAST_MS),
+  );
 }

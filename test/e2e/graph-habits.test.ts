@@ -168,6 +168,124 @@ test('Ctrl+D duplicates without links; Ctrl+C then Ctrl+Shift+V keeps the links 
   await h.shot('44-pasted-with-links');
 });
 
+/** Each param field of a node as name → what its widget holds (the number box of a slider). */
+function paramValues(id: string): Promise<Record<string, string>> {
+  return node(id)
+    .locator('[data-param]')
+    .evaluateAll((els) =>
+      Object.fromEntries(
+        els.map((e) => {
+          const fields = [...e.querySelectorAll('input:not([type=checkbox]), select, textarea')];
+          const last = fields[fields.length - 1] as HTMLInputElement | undefined;
+          return [e.getAttribute('data-param') ?? '', last?.value ?? ''];
+        }),
+      ),
+    );
+}
+
+test('Ctrl+D copies the node type and every param value, edited ones included', async () => {
+  await node('sampler-1').locator('[data-param="steps"] input').last().fill('7');
+  await node('sampler-1').locator('[data-param="scheduler"] select').selectOption('ddim');
+  await selectOnly('sampler-1');
+  await page.keyboard.press('Control+d');
+  await node('sampler-2').waitFor();
+  const type = (id: string) => node(id).locator('.lf-node').getAttribute('data-node-type');
+  assert.equal(await type('sampler-2'), 'toy.sampler');
+  const original = await paramValues('sampler-1');
+  assert.equal(original.steps, '7');
+  assert.equal(original.scheduler, 'ddim');
+  assert.deepEqual(await paramValues('sampler-2'), original);
+  await page.keyboard.press('Delete');
+  await node('sampler-2').waitFor({ state: 'detached' });
+  // a deleted node leaves the selection: "Run to selected" has nothing to run up to
+  assert.equal(await page.getByRole('button', { name: 'Run to selected' }).isDisabled(), true);
+});
+
+test('a group is a titled frame; dragging its title moves its nodes and only them', async () => {
+  await canvas().fit();
+  await selectOnly('sampler-1');
+  await node('decode-1')
+    .locator('header .title')
+    .click({ modifiers: ['Control'] });
+  await page.keyboard.press('Control+g');
+  const group = page.locator('.lf-group');
+  await group.waitFor();
+  assert.equal(await group.locator('header span').first().textContent(), 'Group');
+  await group.locator('header span').first().dblclick();
+  await page.getByRole('textbox', { name: 'Group title' }).fill('Sampling');
+  await page.keyboard.press('Enter');
+  await group.locator('header span', { hasText: 'Sampling' }).waitFor();
+  const box = async (id: string) => {
+    const b = await node(id).boundingBox();
+    assert.ok(b);
+    return b;
+  };
+  const [sampler, decode, save] = [await box('sampler-1'), await box('decode-1'), await box('save-1')];
+  const frame = await group.boundingBox();
+  assert.ok(frame);
+  const title = await canvas().center(group.locator('header span').first());
+  await canvas().drag(title, { x: title.x + 90, y: title.y + 120 });
+  await h.shot('47-group-moved');
+  const delta = (now: { x: number; y: number }, was: { x: number; y: number }) => [
+    Math.round(now.x - was.x),
+    Math.round(now.y - was.y),
+  ];
+  // React Flow starts a drag past a small threshold, so the frame follows most of the mouse's way
+  const framed = delta((await group.boundingBox()) ?? frame, frame);
+  assert.ok(framed[0] > 60 && framed[1] > 80, `the frame followed the mouse (moved ${framed})`);
+  assert.deepEqual(delta(await box('sampler-1'), sampler), framed, 'a member moves with its frame');
+  assert.deepEqual(delta(await box('decode-1'), decode), framed, 'every member moves with its frame');
+  assert.deepEqual(delta(await box('save-1'), save), [0, 0], 'a node outside the group stays');
+  // one undo step puts the whole group back
+  await page.keyboard.press('Control+z');
+  await page.waitForFunction(
+    ([id, x]) =>
+      Math.round(document.querySelector(`.react-flow__node[data-id="${id}"]`)?.getBoundingClientRect().x ?? 0) === x,
+    ['sampler-1', Math.round(sampler.x)] as const,
+  );
+  // undo the rename and the grouping too: the graph is as it was for the next tests
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  await group.waitFor({ state: 'detached' });
+});
+
+test('ports are reached with Tab and linked with Enter, with a visible focus ring', async () => {
+  // take the sampler → decode link away, then make it again from the keyboard
+  const link = page.locator('.react-flow__edge[data-id="decode-1:latent"]');
+  await canvas().fit();
+  const at = await linkMiddle('decode-1:latent');
+  await page.mouse.click(at.x, at.y, { button: 'right' });
+  await page.getByRole('menu', { name: 'Link' }).getByRole('menuitem', { name: 'Delete link' }).click();
+  await link.waitFor({ state: 'detached' });
+
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+  const tabTo = async (label: string) => {
+    for (let i = 0; i < 40 && (await focused()) !== label; i++) await page.keyboard.press('Tab');
+    assert.equal(await focused(), label, `Tab reaches ${label}`);
+  };
+  // from the node (clicked), Tab reaches its sockets before its fields
+  await node('sampler-1').locator('header .title').click();
+  await tabTo('Toy Sampler output latent (Latent)');
+  const shadow = await page.evaluate(() => getComputedStyle(document.activeElement as Element).boxShadow);
+  assert.match(shadow, /rgb\(\d+, \d+, \d+\) 0px 0px 0px 3px/, `a focused port shows a ring (${shadow})`);
+  await h.shot('48-port-focused');
+  await page.keyboard.press('Enter');
+  await node('sampler-1').locator('.react-flow__handle.linking[data-handleid="latent"]').waitFor();
+  await tabTo('Toy Decode input latent (Latent)');
+  await page.keyboard.press('Enter');
+  await link.waitFor();
+  // a field reached by Tab shows the same ring
+  for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.tagName)) !== 'INPUT'; i++) {
+    await page.keyboard.press('Tab');
+  }
+  const ring = await page.evaluate(() => {
+    const s = getComputedStyle(document.activeElement as Element);
+    return { tag: document.activeElement?.tagName, style: s.outlineStyle, width: s.outlineWidth };
+  });
+  assert.deepEqual(ring, { tag: 'INPUT', style: 'solid', width: '2px' }, 'a field focused by keyboard shows a ring');
+  assert.equal(await page.locator('.react-flow__handle.linking').count(), 0, 'the started link is done');
+});
+
 test('Ctrl+click adds a node to the selection', async () => {
   await selectOnly('sampler-1');
   await node('decode-1')
@@ -200,6 +318,20 @@ test('"run selected" with nothing selected is refused, not run', async () => {
   await page.locator('.toast-error', { hasText: 'Select the nodes to run up to first' }).waitFor();
   assert.equal(await page.locator('.run-progress').count(), 0, 'no run started');
   assert.equal(await page.locator('.job-list li').count(), jobs);
+});
+
+test('the same error again counts up on one toast instead of piling up; × dismisses it', async () => {
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  const refused = page.locator('.toast', { hasText: 'Select the nodes to run up to first' });
+  // the refusal of the test before may still show: start from none
+  if ((await refused.count()) > 0) await refused.getByRole('button', { name: 'Dismiss' }).click();
+  await refused.waitFor({ state: 'detached' });
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Control+Shift+Enter');
+  await refused.locator('.toast-count', { hasText: '×3' }).waitFor();
+  assert.equal(await refused.count(), 1);
+  await h.shot('49-toast-counted');
+  await refused.getByRole('button', { name: 'Dismiss' }).click();
+  await refused.waitFor({ state: 'detached' });
 });
 
 test('? opens the list of shortcuts; Escape closes it', async () => {

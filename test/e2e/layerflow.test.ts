@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import type { Catalogue } from '../../api/schemas.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { CanvasDriver } from './canvas.ts';
-import { type Harness, openServe } from './harness.ts';
+import { ARTIFACTS, type Harness, openServe } from './harness.ts';
 
 /**
  * The issue's flow on `layerflow serve` with the real LayerFlow nodes and the tiny pack: build
@@ -100,6 +100,25 @@ test('build text-to-layers from an empty canvas by dragging and connecting', { s
   await h.shot('11-lf-graph-built');
 });
 
+test('port labels never run into each other (Text Encode: two inputs beside a long output)', { skip }, async () => {
+  const encode = c.node(ids['layerflow.text-encode']);
+  // Every name and kind label drawn in the node, as on-screen boxes (clipped ones by their visible part).
+  const labels = await encode.locator('.port span, .port em').evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { text: e.textContent ?? '', x: r.x, y: r.y, right: r.right, bottom: r.bottom };
+    }),
+  );
+  assert.ok(labels.length >= 6, 'two inputs and an output, each with a name and a kind');
+  for (const [i, a] of labels.entries()) {
+    for (const b of labels.slice(i + 1)) {
+      const overlap = a.x < b.right - 0.5 && b.x < a.right - 0.5 && a.y < b.bottom - 0.5 && b.y < a.bottom - 0.5;
+      assert.ok(!overlap, `"${a.text}" and "${b.text}" overlap`);
+    }
+  }
+  await encode.screenshot({ path: `${ARTIFACTS}/17-lf-text-encode-ports.png` });
+});
+
 test('a link between ports of different kinds is refused with its reason', { skip }, async () => {
   const sampler = 'layerflow.dit-sampler';
   await c.link(
@@ -140,7 +159,14 @@ test('a tiny-pack run shows progress, then every layer in the viewer with one sc
   await tracks.nth(3).waitFor();
   const names = await tracks.evaluateAll((els) => els.map((e) => e.getAttribute('data-track') ?? ''));
   assert.match(names.join(' '), /(fore|fg).*alpha.*(back|bg).*blend/i, `layer order: ${names}`);
-  assert.match((await tracks.first().getAttribute('class')) ?? '', /checker/, 'the foreground sits on a checkerboard');
+  // Save Video writes the model's layers as they are, opaque (the foreground over grey): no checkerboard
+  // pretends otherwise; only a file saved with alpha gets one (honest-runs.test.ts).
+  assert.deepEqual(await tracks.evaluateAll((els) => els.map((e) => e.classList.contains('checker'))), [
+    false,
+    false,
+    false,
+    false,
+  ]);
   assert.equal(await page.locator('.layer-viewer .scrubber').count(), 1);
   await page.locator('.manifest').waitFor();
   await h.shot('14-lf-layers');
@@ -162,6 +188,48 @@ test('save the graph as a preset with a form, and reopen it', { skip }, async ()
   await h.shot('15-lf-preset-form');
   await form.getByRole('button', { name: 'Show graph' }).click();
   await c.node(ids['layerflow.dit-sampler']).waitFor();
+});
+
+test('at 1024×700 the presets scroll inside their panel, main jobs first, no text spilling out', { skip }, async () => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.locator('.sidebar .switch button', { hasText: 'Presets' }).click();
+  const list = page.locator('.preset-list');
+  await list.locator('[data-preset="composite"]').waitFor({ state: 'attached' });
+  const names = await list.locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-preset')));
+  assert.deepEqual(names.slice(0, 5), [
+    'text-to-layers',
+    'decompose',
+    'foreground-to-background',
+    'background-to-foreground',
+    'composite',
+  ]);
+  const layout = await list.evaluate((el) => {
+    let box: Element | null = el;
+    while (box && getComputedStyle(box).overflowY !== 'auto' && getComputedStyle(box).overflowY !== 'scroll') {
+      box = box.parentElement;
+    }
+    const spilling = [...el.querySelectorAll('li')]
+      .filter((li) => li.scrollWidth > li.clientWidth + 1)
+      .map((li) => li.getAttribute('data-preset'));
+    const page = document.scrollingElement as Element;
+    return {
+      inSidebar: Boolean(box?.closest('.sidebar')),
+      scrolls: box ? box.scrollHeight > box.clientHeight : false,
+      pageScrolls: page.scrollHeight > page.clientHeight,
+      spilling,
+      shown: [...el.querySelectorAll('li')].filter((li) => li.getBoundingClientRect().bottom <= window.innerHeight)
+        .length,
+    };
+  });
+  assert.deepEqual(
+    { ...layout, shown: layout.shown >= 3 },
+    { inSidebar: true, scrolls: true, pageScrolls: false, spilling: [], shown: true },
+    `presets panel: ${JSON.stringify(layout)}`,
+  );
+  await list.locator('[data-preset="composite"]').scrollIntoViewIfNeeded();
+  await h.shot('18-lf-presets-1024');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.locator('.sidebar .switch button', { hasText: 'Nodes' }).click();
 });
 
 test('undo and redo step through edits', { skip }, async () => {

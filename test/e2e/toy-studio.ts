@@ -111,13 +111,17 @@ function toyNodes(gate: Gate): NodeSpec[] {
       outputs: {},
       params: z.object({ prefix: z.string().default('frame') }),
       async run(_inputs, params, ctx) {
+        const files: string[] = [];
         for (const [i, layer] of LAYERS.entries()) {
           await mkdir(join(ctx.outDir, layer), { recursive: true });
           for (let f = 0; f < FRAMES; f++) {
             const name = `${params.prefix}_${String(f).padStart(4, '0')}.png`;
             await writeFile(join(ctx.outDir, layer, name), framePng(i, f));
+            files.push(`${layer}/${name}`);
           }
         }
+        // As the real save nodes do: what it wrote, and which files have alpha (the foreground's ball cut-out).
+        ctx.report({ files, withAlpha: files.filter((f) => f.startsWith('foreground/')) });
         return {};
       },
     }),

@@ -23,7 +23,7 @@ import {
 } from '../../renderer/model/graph-doc.ts';
 import { commit, redo, startHistory, undo } from '../../renderer/model/history.ts';
 import { paramFields } from '../../renderer/model/param-fields.ts';
-import { layerTracks } from '../../renderer/run/layer-tracks.ts';
+import { layerTracks, showTracks } from '../../renderer/run/layer-tracks.ts';
 
 const info = (type: string, inputs: Record<string, string>, outputs: Record<string, string>): NodeInfo => ({
   type,
@@ -232,6 +232,29 @@ test('output files group into layer tracks in layer order', () => {
     '/files/j/bg/frame_0002.png',
     '/files/j/bg/frame_0010.png',
   ]);
+});
+
+test('tracks are named by their save node title and checkered only where it reported alpha', () => {
+  const f = (path: string) => ({ path, size: 1, url: `/files/j/${path}` });
+  const tracks = layerTracks([f('hero/foreground.webm'), f('hero/alpha.webm'), f('plate.mp4'), f('extra.webm')]);
+  const shown = showTracks(tracks, {
+    facts: {
+      // a node's facts are free-form: a pack's file hashes are no save node's files
+      pack: { files: { 'model.onnx': 'abc' } },
+      'save-1': { files: ['hero/foreground.webm', 'hero/alpha.webm'], withAlpha: ['hero/foreground.webm'] },
+      'save-2': { files: ['plate.mp4'], alpha: false },
+    },
+    workflow: { nodes: { 'save-1': { title: 'Hero' }, 'save-2': { title: 'Plate' } } },
+  });
+  assert.deepEqual(
+    shown.map((t) => [t.name, t.label, t.alpha]),
+    [
+      ['hero/foreground', 'Hero · foreground', true],
+      ['hero/alpha', 'Hero · alpha', false],
+      ['extra', 'extra', false],
+      ['plate', 'Plate', false],
+    ],
+  );
 });
 
 test('nodes a file gives no position are placed in columns by depth; placed ones stay', () => {

@@ -11,7 +11,7 @@ import { PortKindRegistry } from '../../graph-engine/ports.ts';
 import { NodeRegistry } from '../../graph-engine/registry.ts';
 import { defineNode, type NodeSpec } from '../../graph-engine/spec.ts';
 import { loadWorkflow } from '../../graph-engine/workflow.ts';
-import { applyEvent, nodeRunOf, type RunState, startRun } from '../../renderer/run/run-state.ts';
+import { applyEvent, expectedMs, nodeRunOf, type RunState, startRun } from '../../renderer/run/run-state.ts';
 
 /** The editor folds the engine's own event stream, so these runs go through the real engine. */
 
@@ -192,4 +192,40 @@ test('a node edited after the run shows no state from it: its error and bar clea
     failed,
     'no snapshot: as before',
   );
+});
+
+test('the overall bar weighs each node the job runs by its expected time, not by counting nodes', () => {
+  // measured here before: a 10-step sampler run took 5 s, a decoder 1 s; the text node was never timed
+  const expected = {
+    text: expectedMs(undefined, undefined),
+    sampler: expectedMs({ ms: 5000, steps: 10 }, 20),
+    decode: expectedMs({ ms: 1000 }, undefined),
+    unused: 1000,
+  };
+  assert.deepEqual(expected, { text: 1000, sampler: 10000, decode: 1000, unused: 1000 });
+  const ran: RunState['ran'] = {
+    text: { type: 't.text', typeVersion: 1, params: {}, inputs: {} },
+    sampler: {
+      type: 't.steps',
+      typeVersion: 1,
+      params: { steps: 20 },
+      inputs: { x: { node: 'text', output: 'value' } },
+    },
+    decode: { type: 't.decode', typeVersion: 1, params: {}, inputs: { x: { node: 'sampler', output: 'value' } } },
+    unused: { type: 't.text', typeVersion: 1, params: {}, inputs: {} },
+  };
+  const t = 0;
+  let run: RunState = { ...startRun('j'), ran, expected };
+  run = applyEvent(run, { type: 'job-started', jobId: 'j', time: t, targets: ['decode'] }, t);
+  run = applyEvent(
+    run,
+    { type: 'node-started', jobId: 'j', time: t, nodeId: 'text', nodeType: 't.text', reason: '' },
+    t,
+  );
+  run = applyEvent(run, { type: 'node-finished', jobId: 'j', time: t, nodeId: 'text', ms: 900, cached: false }, t);
+  // 1 s done of the 12 s the job needs (the unused node is no target's input)
+  assert.equal(run.fraction, 1000 / 12000);
+  run = applyEvent(run, { type: 'node-progress', jobId: 'j', time: t, nodeId: 'sampler', fraction: 0.5 }, t);
+  assert.equal(run.fraction, 6000 / 12000);
+  assert.equal(run.nodes.text.nodeType, 't.text');
 });

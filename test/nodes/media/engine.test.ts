@@ -78,7 +78,7 @@ test('engine: load → composite → save and preview; the manifest lists the fi
     manifest.files.map((f) => f.path),
     ['save.mp4'],
   );
-  assert.deepEqual(manifest.facts.save, { files: ['save.mp4'], format: 'mp4-h264', alpha: false });
+  assert.deepEqual(manifest.facts.save, { files: ['save.mp4'], format: 'mp4-h264', alpha: false, withAlpha: [] });
   const previews = events.flatMap((e) => (e.type === 'node-preview' ? e.previews : []));
   assert.deepEqual(
     previews.map((p) => p.label),

@@ -10,7 +10,7 @@ import { loadFrames } from '../../../nodes/media/load-frames.ts';
 import { loadVideo } from '../../../nodes/media/load-video.ts';
 import { MediaNodeError } from '../../../nodes/media/node-error.ts';
 import { saveVideo } from '../../../nodes/media/save-video.ts';
-import { layerTracks } from '../../../renderer/run/layer-tracks.ts';
+import { layerTracks, showTracks } from '../../../renderer/run/layer-tracks.ts';
 import { maxDiff, meanDiff, smoothClip } from '../../media/clips.ts';
 import { inferNode, runNode, video } from './run-node.ts';
 
@@ -59,7 +59,8 @@ test('save-video: every format round-trips, and alpha is there exactly when the 
     const name = c.file.split('.')[0];
     const { outputs, recorded } = await runNode(saveVideo, inputs, { format: c.format, filename: name }, dir);
     assert.equal(outputs.file, join(dir, c.file));
-    assert.deepEqual(recorded.facts, { files: [c.file], format: c.format, alpha: c.alpha });
+    const withAlpha = c.alpha ? [c.file] : [];
+    assert.deepEqual(recorded.facts, { files: [c.file], format: c.format, alpha: c.alpha, withAlpha });
     const stream = await probeVideo(join(dir, c.file));
     assert.equal(streamHasAlpha(stream), c.alpha, `${c.format}: pixel format ${stream.pix_fmt}`);
     const back = await load(join(dir, c.file));
@@ -137,7 +138,7 @@ test('save-video of layers: one file per layer, as they are, in a folder the run
   const { outputs, recorded } = await runNode(saveVideo, { layers }, { filename: 'layered', fps: 8 }, dir);
   assert.equal(outputs.file, join(dir, 'layered'));
   const files = ['foreground', 'alpha', 'background', 'blend'].map((l) => `layered/${l}.webm`);
-  assert.deepEqual(recorded.facts, { files, format: 'webm-vp9-alpha', alpha: false });
+  assert.deepEqual(recorded.facts, { files, format: 'webm-vp9-alpha', alpha: false, withAlpha: [] });
   assert.equal(streamFps(await probeVideo(join(dir, 'layered/blend.webm'))), 8);
   const fg = await load(join(dir, 'layered/foreground.webm'));
   assert.ok(meanDiff(channel(fg, 3), new Float32Array(fg.frames * 21 * 33).fill(1)) < 1 / 255, 'written opaque');
@@ -147,6 +148,12 @@ test('save-video of layers: one file per layer, as they are, in a folder the run
   assert.deepEqual(
     tracks.map((t) => t.name),
     files.map((f) => f.replace('.webm', '')),
+  );
+  // The layers are written opaque, so none is shown on a checkerboard, whatever its name.
+  const shown = showTracks(tracks, { facts: { save: recorded.facts as { files: string[]; withAlpha: string[] } } });
+  assert.deepEqual(
+    shown.map((t) => t.alpha),
+    [false, false, false, false],
   );
 });
 

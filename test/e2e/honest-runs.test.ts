@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { CanvasDriver } from './canvas.ts';
+import { type Harness, openStudio } from './harness.ts';
+import { type ToyStudio, toyStudio } from './toy-studio.ts';
+
+/**
+ * Runs that tell the truth: the overall bar weighs the slow sampler as slow, a run that saved nothing
+ * says so, and the Outputs tracks are named after the save node and on a checkerboard only with alpha.
+ */
+
+let h: Harness;
+let page: Page;
+let studio: ToyStudio;
+
+before(async () => {
+  h = await openStudio(async (dataDir) => {
+    studio = await toyStudio(dataDir);
+    return studio;
+  });
+  page = h.page;
+});
+after(async () => h?.close());
+
+const canvas = () => new CanvasDriver(page);
+const node = (id: string) => canvas().node(id);
+
+const WORKFLOW = {
+  schemaVersion: 2,
+  meta: { title: 'honest' },
+  nodes: {
+    'layer-prompts-1': { type: 'layerflow.layer-prompts', typeVersion: 1, params: { foreground: 'a red ball' } },
+    'sampler-1': {
+      type: 'toy.sampler',
+      typeVersion: 1,
+      params: { steps: 12 },
+      inputs: { text: { node: 'layer-prompts-1', output: 'text' } },
+    },
+    'decode-1': { type: 'toy.decode', typeVersion: 1, inputs: { latent: { node: 'sampler-1', output: 'latent' } } },
+    'save-1': {
+      type: 'toy.save',
+      typeVersion: 1,
+      title: 'Ball layers',
+      inputs: { video: { node: 'decode-1', output: 'video' } },
+    },
+  },
+  layout: {
+    nodes: {
+      'layer-prompts-1': { x: 0, y: 0 },
+      'sampler-1': { x: 360, y: 0 },
+      'decode-1': { x: 720, y: 0 },
+      'save-1': { x: 1080, y: 0 },
+    },
+  },
+};
+
+/** The overall bar's width, in per cent. */
+async function overallBar(): Promise<number> {
+  const width = await page.locator('.run-progress .progress > div').evaluate((e) => (e as HTMLElement).style.width);
+  return Number.parseFloat(width);
+}
+
+test('the overall bar weighs a 12-step sampler as most of the run, not as one node of four', async () => {
+  await canvas().dropFile('honest.json', new TextEncoder().encode(JSON.stringify(WORKFLOW)), 'application/json');
+  await node('save-1').waitFor();
+  studio.hold(true);
+  await page.getByRole('button', { name: '▶ Run' }).click();
+  await page.locator('.panel .switch button', { hasText: 'Run' }).click();
+  // Layer Prompts is done and the sampler waits before its first step.
+  await page.locator('.node-runs tr[data-node-id="layer-prompts-1"][data-run-state="finished"]').waitFor();
+  await page.locator('.node-runs tr[data-node-id="sampler-1"][data-run-state="running"]').waitFor();
+  const early = await overallBar();
+  await h.shot('50-weighted-progress');
+  // Counting nodes would say 1 of 2 seen (50 %) or 1 of 4 (25 %); by expected time it is 1 s of 15 s.
+  assert.ok(early < 15, `overall bar at ${early} % with only the prompts done`);
+  studio.hold(false);
+  await page.locator('.run-progress[data-status="finished"]').waitFor();
+  assert.equal(await overallBar(), 100);
+  assert.equal(await page.locator('.run-progress[data-saved="nothing"]').count(), 0, 'this run saved its layers');
+});
+
+test('Outputs tracks are named by the save node title; only the file with alpha sits on a checkerboard', async () => {
+  await page.locator('.panel .switch button', { hasText: 'Outputs' }).click();
+  const tracks = page.locator('.layer-viewer .track');
+  await tracks.nth(3).waitFor();
+  assert.deepEqual(await tracks.locator('figcaption').allTextContents(), [
+    'Ball layers · foreground',
+    'Ball layers · alpha',
+    'Ball layers · background',
+    'Ball layers · blend',
+  ]);
+  // The toy foreground is a cut-out (alpha 0 around the ball); its alpha matte is an opaque picture.
+  const checkered = await tracks.evaluateAll((els) => els.map((e) => e.classList.contains('checker')));
+  assert.deepEqual(checkered, [true, false, false, false]);
+  await h.shot('51-titled-tracks');
+});
+
+test('a run that saved nothing says so instead of just "finished"', async () => {
+  await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+  await node('decode-1').locator('header .title').click();
+  await node('decode-1').locator('.lf-node.selected').waitFor();
+  // Run to selected: up to the decoder, so no save node runs.
+  await page.keyboard.press('Control+Shift+Enter');
+  await page.locator('.panel .switch button', { hasText: 'Run' }).click();
+  const progress = page.locator('.run-progress[data-status="finished"][data-saved="nothing"]');
+  await progress.waitFor();
+  assert.match((await progress.locator('.status').textContent()) ?? '', /nothing saved/);
+  assert.match(
+    (await progress.locator('.job-warning').textContent()) ?? '',
+    /nothing was saved: no Save node ran \(add Save Video or Save Image\)/,
+  );
+  await h.shot('52-saved-nothing');
+});
