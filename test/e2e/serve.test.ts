@@ -46,7 +46,7 @@ test('the text-to-layers preset opens as a graph laid out left to right and runs
   const toast = page.locator('.toast', { hasText: 'Opened ' });
   await toast.waitFor();
   assert.match(
-    (await toast.textContent()) ?? '',
+    (await toast.locator('.toast-text').textContent()) ?? '',
     /outputs[/\\]\d{8}-\d{6}-Text-to-layers[\w-]*$/,
     'names the run folder',
   );
