@@ -1,13 +1,14 @@
 /**
- * `npm run build:wasm`: compiles each media/wasm/*.wat with wabt (a dev dependency, too slow to load at
+ * `npm run build:wasm`: compiles each media/wasm/*.wat and models/wasm/*.wat with wabt (a dev dependency, too slow to load at
  * run time: ~0.3 s) into a <name>.wasm.ts beside it that holds the binary as base64. A test checks that
  * the committed .wasm.ts files match their sources.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import wabtInit from 'wabt';
 
-const DIR = import.meta.dirname;
+/** Folders holding .wat sources. */
+const DIRS = [import.meta.dirname, join(import.meta.dirname, '../../models/wasm')];
 
 /** The TypeScript module text holding the compiled binary of `wat` (source file `name`). */
 export async function compiledModuleText(name: string, wat: string): Promise<string> {
@@ -23,18 +24,22 @@ export async function compiledModuleText(name: string, wat: string): Promise<str
   }
 }
 
-/** The .wat sources of this folder. */
+/** The .wat sources, as paths. */
 export async function watSources(): Promise<string[]> {
-  return (await readdir(DIR)).filter((f) => f.endsWith('.wat')).sort();
+  const all = await Promise.all(
+    DIRS.map(async (dir) => (await readdir(dir)).filter((f) => f.endsWith('.wat')).map((f) => join(dir, f))),
+  );
+  return all.flat().sort();
 }
 
+/** The generated module beside source `wat` (a path). */
 export function generatedPath(wat: string): string {
-  return join(DIR, wat.replace(/\.wat$/, '.wasm.ts'));
+  return wat.replace(/\.wat$/, '.wasm.ts');
 }
 
 if (process.argv[1] === import.meta.filename) {
   for (const wat of await watSources()) {
-    await writeFile(generatedPath(wat), await compiledModuleText(wat, await readFile(join(DIR, wat), 'utf8')));
+    await writeFile(generatedPath(wat), await compiledModuleText(basename(wat), await readFile(wat, 'utf8')));
     process.stdout.write(`${generatedPath(wat)}\n`);
   }
 }

@@ -126,13 +126,15 @@ export async function importRelease(opts: ImportOptions): Promise<ImportResult> 
         ? linkShared(shared.dir, shared.manifest)
         : {
             [TOKENIZER]: { copyFrom: t5.tokenizerFile },
-            ...writeGraphs(tmp, TEXT_WEIGHTS, { [TEXT_ENCODER]: sharedGraphs.text }).files,
-            ...writeGraphs(tmp, VAE_WEIGHTS, {
-              [VAE_ENCODER]: sharedGraphs.encoder,
-              [VAE_DECODER]: sharedGraphs.decoder,
-            }).files,
+            ...(await writeGraphs(tmp, TEXT_WEIGHTS, { [TEXT_ENCODER]: sharedGraphs.text })).files,
+            ...(
+              await writeGraphs(tmp, VAE_WEIGHTS, {
+                [VAE_ENCODER]: sharedGraphs.encoder,
+                [VAE_DECODER]: sharedGraphs.decoder,
+              })
+            ).files,
           };
-      const written = writeGraphs(tmp, DIT_WEIGHTS, plan.transformers);
+      const written = await writeGraphs(tmp, DIT_WEIGHTS, plan.transformers);
       dedup = written.deduplicatedBytes;
       return { ...files, ...written.files };
     });
@@ -295,12 +297,12 @@ function transformerGraphs(dits: DitCheckpoint[], dtype: FloatType, meter: ReadM
 }
 
 /** Encodes graphs into `tmp`, their large weights into one shared external-data file. */
-function writeGraphs(tmp: string, dataName: string, graphs: Record<string, GraphBuilder>) {
+async function writeGraphs(tmp: string, dataName: string, graphs: Record<string, GraphBuilder>) {
   const data = new ExternalDataFile(join(tmp, dataName));
   const files: Record<string, FileSource> = {};
   try {
     for (const [path, g] of Object.entries(graphs)) files[path] = writeGraph(g, join(tmp, path), data);
-    files[dataName] = data.close();
+    files[dataName] = await data.close();
   } catch (err) {
     data.abandon();
     throw err;

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
+import { BackgroundFlush } from './background-flush.ts';
 import type { ExternalRef, GraphBuilder, InitializerSink, PlaceInitializer } from './graph.ts';
 
 /** What a finished file holds: its sha256 and size, computed while it was written. */
@@ -16,13 +17,14 @@ const ALIGN = 64;
  * One ONNX external-data file that several graphs can share, written as a stream: tensors are appended as
  * the graphs are encoded (one at a time, so a multi-GB model never sits in memory), identical tensors are
  * stored once (keyed by their sha256, so task transformers that share a base model share its bytes), and
- * the file's own sha256 is computed on the way.
+ * the file's own sha256 is computed on the way. The disk writes as the file grows (BackgroundFlush).
  */
 export class ExternalDataFile implements InitializerSink {
   readonly location: string;
   private readonly fd: number;
   private offset = 0;
   private readonly hash: Hash = createHash('sha256');
+  private readonly flush: BackgroundFlush;
   private readonly byContent = new Map<string, ExternalRef>();
   private readonly byIdentity = new Map<string, ExternalRef>();
   private closed = false;
@@ -36,6 +38,7 @@ export class ExternalDataFile implements InitializerSink {
   ) {
     this.location = basename(path);
     this.fd = openSync(path, 'w');
+    this.flush = new BackgroundFlush(this.fd);
   }
 
   /** For GraphBuilder.encode: stores large tensors here, keeps small ones inline. */
@@ -51,6 +54,7 @@ export class ExternalDataFile implements InitializerSink {
       ref = { location: this.location, offset: this.offset, length: bytes.byteLength };
       this.append(bytes);
       this.byContent.set(key, ref);
+      this.flush.wrote(this.offset);
     }
     if (identity) this.byIdentity.set(identity, ref);
     return ref;
@@ -71,11 +75,15 @@ export class ExternalDataFile implements InitializerSink {
   }
 
   /** Flushes to disk and closes; the file's hash and size. */
-  close(): WrittenFile {
+  async close(): Promise<WrittenFile> {
     if (this.closed) throw new Error(`${this.path}: closed twice`);
     this.closed = true;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    try {
+      await this.flush.settled();
+      fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+    }
     return { sha256: this.hash.digest('hex'), bytes: this.offset };
   }
 
@@ -83,7 +91,7 @@ export class ExternalDataFile implements InitializerSink {
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    this.flush.closeSoon();
   }
 }
 

@@ -53,7 +53,10 @@ export interface ExternalRef {
   length: number;
 }
 
-/** Decides, per initializer, to keep its bytes inline (undefined) or to store them externally. */
+/**
+ * Decides, per initializer, to keep its bytes inline (undefined) or to store them externally. The bytes are
+ * only valid during the call (a lazy weight may be read into a reused buffer): a sink that keeps them copies.
+ */
 export type PlaceInitializer = (name: string, bytes: Uint8Array, identity?: string) => ExternalRef | undefined;
 
 /** Where encode() puts initializer bytes; `stored` answers for a lazy weight already written, unread. */
@@ -180,7 +183,7 @@ export class GraphBuilder {
         const pad = (64 - (offset % 64)) % 64;
         if (pad) chunks.push(new Uint8Array(pad));
         offset += pad;
-        chunks.push(raw);
+        chunks.push(raw.slice()); // the sink's bytes are only valid during the call
         const ref = { location, offset, length: raw.byteLength };
         offset += raw.byteLength;
         return ref;
@@ -211,7 +214,9 @@ export class GraphBuilder {
         raw = rawBytes(data);
         ref = sink.place(init.name, raw, init.identity);
       }
-      if (!ref) return onnx.TensorProto.create({ ...base, rawData: raw });
+      // A lazy weight's bytes may be a reused read buffer (TensorSource.toFloat16): kept inline, they are copied.
+      if (!ref)
+        return onnx.TensorProto.create({ ...base, rawData: typeof init.data === 'function' ? raw?.slice() : raw });
       return onnx.TensorProto.create({
         ...base,
         dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,

@@ -1,4 +1,5 @@
 import { halfTable } from '../safetensors.ts';
+import { bf16ToHalfInScratch, firstNonFiniteInScratch, inScratch, halfScratch as scratchOf } from './half-simd.ts';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -34,35 +35,46 @@ export function toHalf(data: Float32Array): Uint16Array {
   return out;
 }
 
-let bf16ToHalf: Uint16Array | undefined;
+let bf16Table: Uint16Array | undefined;
 
-/**
- * 16-bit stored values → float16 bits in place, exactly as widening to float32 and `toHalf` would give:
- * float16 is kept, bfloat16 goes through a 65 536-entry table (one lookup instead of two conversions).
- */
-export function halvesToHalf(values: Uint16Array, dtype: 'float16' | 'bfloat16'): Uint16Array {
-  if (dtype === 'float16') return values;
-  if (!bf16ToHalf) {
-    bf16ToHalf = new Uint16Array(65536);
+/** float16 bits of every bfloat16 pattern: widened to float32 (exact), then `floatToHalf`. */
+function bf16ToHalfTable(): Uint16Array {
+  if (!bf16Table) {
+    bf16Table = new Uint16Array(65536);
     const f = new Float32Array(1);
     const bits = new Uint32Array(f.buffer);
     for (let b = 0; b < 65536; b++) {
       bits[0] = b << 16;
-      bf16ToHalf[b] = floatToHalf(f[0]);
+      bf16Table[b] = floatToHalf(f[0]);
     }
   }
-  const table = bf16ToHalf;
-  for (let i = 0; i < values.length; i++) {
-    const b = values[i];
-    const e = (b >> 7) & 0xff;
-    // float16's normal range holds a bfloat16's 7 mantissa bits exactly: rebias the exponent, shift
-    values[i] = e > 112 && e < 143 ? (b & 0x8000) | ((e - 112) << 10) | ((b & 0x7f) << 3) : table[b];
+  return bf16Table;
+}
+
+/**
+ * `n` float16 slots to read 16-bit stored values into before `halvesToHalf`: the SIMD kernels' memory, so
+ * no memory is allocated per tensor. Valid until the next call: use the values before reading another.
+ */
+export const halfScratch = (n: number): Uint16Array => scratchOf(n, bf16ToHalfTable);
+
+/**
+ * 16-bit stored values → float16 bits in place, exactly as widening to float32 and `toHalf` would give:
+ * float16 is kept, bfloat16 goes through a 65 536-entry table (SIMD, eight at a time, in `halfScratch`).
+ */
+export function halvesToHalf(values: Uint16Array, dtype: 'float16' | 'bfloat16'): Uint16Array {
+  if (dtype === 'float16') return values;
+  if (inScratch(values)) {
+    bf16ToHalfInScratch(values);
+    return values;
   }
+  const table = bf16ToHalfTable();
+  for (let i = 0; i < values.length; i++) values[i] = table[values[i]];
   return values;
 }
 
 /** Index of the first infinite or NaN float16 value, or -1. */
 export function firstNonFinite(bits: Uint16Array): number {
+  if (inScratch(bits)) return firstNonFiniteInScratch(bits);
   for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7c00) === 0x7c00) return i;
   return -1;
 }

@@ -22,8 +22,10 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { z } from 'zod';
+import { BackgroundFlush } from '../onnx/background-flush.ts';
 import { writeFileAtomic } from '../pack/atomic.ts';
 import { type FileStamp, stampOf } from '../pack/hash-cache.ts';
+import { halfTable } from '../safetensors.ts';
 import { fromHalf } from './float16.ts';
 
 const { onnx } = onnxProto;
@@ -84,7 +86,7 @@ async function copyOf(file: string): Promise<Float32Copy> {
   if (await sameSource(stampFile, source)) return { copy: true, path: out, converted: false };
   await mkdir(outDir, { recursive: true });
   for (const l of locations) await freshWeightsFile(join(outDir, l), source.weights[l]);
-  convertModel(model, srcDir, outDir);
+  await convertModel(model, srcDir, outDir);
   await writeFileAtomic(out, onnx.ModelProto.encode(model).finish());
   await writeFileAtomic(stampFile, JSON.stringify(source));
   return { copy: true, path: out, converted: true };
@@ -159,7 +161,7 @@ async function freshWeightsFile(path: string, source: FileStamp): Promise<void> 
 }
 
 /** Rewrites `model` in place to float32, writing its external float16 weights converted into `outDir`. */
-function convertModel(model: ModelProto, srcDir: string, outDir: string): void {
+async function convertModel(model: ModelProto, srcDir: string, outDir: string): Promise<void> {
   const graph = model.graph as GraphProto;
   for (const node of graph.node ?? []) {
     if (node.opType !== 'Cast') continue;
@@ -170,7 +172,9 @@ function convertModel(model: ModelProto, srcDir: string, outDir: string): void {
       node.attribute = [];
     }
   }
-  const files = new Map<string, { src: number; dst: number }>();
+  const files = new Map<string, Destination>();
+  // One pair of chunk buffers for the whole copy: fresh memory per tensor costs a page fault per 4 KB.
+  const chunks = { in: Buffer.allocUnsafeSlow(CHUNK), out: new Float32Array(CHUNK / 2) };
   try {
     for (const t of graph.initializer ?? []) {
       const loc = externalField(t, 'location');
@@ -180,18 +184,30 @@ function convertModel(model: ModelProto, srcDir: string, outDir: string): void {
       }
       let fds = files.get(loc);
       if (!fds) {
-        fds = { src: openSync(join(srcDir, loc), 'r'), dst: openSync(join(outDir, loc), 'r+') };
+        const dst = openSync(join(outDir, loc), 'r+');
+        fds = { src: openSync(join(srcDir, loc), 'r'), dst, flush: new BackgroundFlush(dst), written: 0 };
         files.set(loc, fds);
       }
-      copyExternal(t, fds.src, fds.dst);
+      copyExternal(t, fds, chunks);
     }
-    for (const { dst } of files.values()) fsyncSync(dst);
+    for (const { dst, flush } of files.values()) {
+      await flush.settled();
+      fsyncSync(dst);
+    }
   } finally {
-    for (const { src, dst } of files.values()) {
+    for (const { src, flush } of files.values()) {
       closeSync(src);
-      closeSync(dst);
+      flush.closeSoon();
     }
   }
+}
+
+/** A weights file being copied: its source, its float32 destination (flushed as it grows), bytes written. */
+interface Destination {
+  src: number;
+  dst: number;
+  flush: BackgroundFlush;
+  written: number;
 }
 
 function inlineToFloat(t: TensorProto): void {
@@ -209,21 +225,29 @@ function inlineToFloat(t: TensorProto): void {
 }
 
 /** Copies one external tensor to twice its offset, converting float16 to float32. */
-function copyExternal(t: TensorProto, src: number, dst: number): void {
+function copyExternal(t: TensorProto, f: Destination, chunks: { in: Buffer; out: Float32Array }): void {
   const offset = Number(externalField(t, 'offset') ?? 0);
   const length = Number(externalField(t, 'length'));
   const half = t.dataType === FLOAT16;
-  const buf = Buffer.allocUnsafeSlow(Math.min(CHUNK, length)); // not pooled: offset 0, 2-aligned
+  const buf = chunks.in; // offset 0, 2-aligned
+  const table = halfTable();
   for (let done = 0; done < length; ) {
     const n = Math.min(buf.length, length - done);
     for (let got = 0; got < n; ) {
-      const r = readSync(src, buf, got, n - got, offset + done + got);
+      const r = readSync(f.src, buf, got, n - got, offset + done + got);
       if (r <= 0) throw new Error(`${t.name}: external data ends before byte ${offset + length}`);
       got += r;
     }
-    const chunk = buf.subarray(0, n);
-    const out = half ? new Uint8Array(fromHalf(new Uint16Array(chunk.buffer, chunk.byteOffset, n / 2)).buffer) : chunk;
-    writeAll(dst, out, 2 * offset + (half ? 2 * done : done));
+    let out: Uint8Array = buf.subarray(0, n);
+    if (half) {
+      const halves = new Uint16Array(buf.buffer, buf.byteOffset, n / 2);
+      const floats = chunks.out;
+      for (let i = 0; i < halves.length; i++) floats[i] = table[halves[i]];
+      out = new Uint8Array(floats.buffer, 0, 2 * n);
+    }
+    writeAll(f.dst, out, 2 * offset + (half ? 2 * done : done));
+    f.written += out.byteLength;
+    f.flush.wrote(f.written);
     done += n;
   }
   t.externalData = [

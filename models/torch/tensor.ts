@@ -1,5 +1,5 @@
 import { halfToFloat } from '../safetensors.ts';
-import { halvesToHalf, toHalf } from '../session/float16.ts';
+import { halfScratch, halvesToHalf, toHalf } from '../session/float16.ts';
 import { numel, type TensorSource, type WeightDType } from '../weights/source.ts';
 import { readRecord, readRecordInto, type TorchArchive } from './archive.ts';
 import { TorchFileError } from './errors.ts';
@@ -42,8 +42,14 @@ export function tensorSource(archive: TorchArchive, tensor: TorchTensor, key: st
     },
     toFloat16() {
       if (dtype === 'float32' || !isContiguous(shape, stride)) return toHalf(this.toFloat32());
-      const out = new Uint16Array(count);
-      readRecordInto(archive, `data/${storage.key}`, offset * bytes, new Uint8Array(out.buffer));
+      // Read into the shared scratch (no allocation per tensor) and converted there: see TensorSource.
+      const out = halfScratch(count);
+      readRecordInto(
+        archive,
+        `data/${storage.key}`,
+        offset * bytes,
+        new Uint8Array(out.buffer, out.byteOffset, 2 * count),
+      );
       return halvesToHalf(out, dtype);
     },
   };

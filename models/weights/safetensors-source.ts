@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { type StDType, toFloat32 } from '../safetensors.ts';
-import { halvesToHalf, toHalf } from '../session/float16.ts';
+import { halfScratch, halvesToHalf, toHalf } from '../session/float16.ts';
 import { WeightFileError } from './file-error.ts';
 import { numel, type TensorSource, type WeightDType } from './source.ts';
 
@@ -90,8 +90,9 @@ function tensorAt(
     toFloat32: () => toFloat32({ dtype: st, shape, bytes: readBytes() }),
     toFloat16() {
       if (st === 'F32') return toHalf(this.toFloat32());
-      const bytes = readBytes(); // fresh, so 2-aligned
-      return halvesToHalf(new Uint16Array(bytes.buffer, bytes.byteOffset, length / 2), DTYPES[st]);
+      const out = halfScratch(length / 2); // shared, valid until the next toFloat16 (see TensorSource)
+      readInto(file, position, new Uint8Array(out.buffer, out.byteOffset, length));
+      return halvesToHalf(out, DTYPES[st]);
     },
   };
 }
@@ -130,8 +131,11 @@ function readHeader(file: string): { header: Record<string, unknown>; dataStart:
 }
 
 /** `length` bytes at `position` of `file`, read in chunks into one buffer. */
-function readAt(file: string, position: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
+const readAt = (file: string, position: number, length: number) => readInto(file, position, new Uint8Array(length));
+
+/** Fills `out` from byte `position` of `file`. */
+function readInto(file: string, position: number, out: Uint8Array): Uint8Array {
+  const length = out.length;
   const fd = openFile(file);
   try {
     for (let done = 0; done < length; ) {

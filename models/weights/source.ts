@@ -18,8 +18,10 @@ export interface TensorSource {
   /** The values as contiguous row-major float32 (a fresh array each call). */
   toFloat32(): Float32Array;
   /**
-   * The values as float16 bits (a fresh array), as `toHalf(toFloat32())` would give them (NaNs may keep their payload), read straight from
-   * 16-bit storage where the source can: importing a bfloat16 checkpoint as float16 never widens it.
+   * The values as float16 bits, as `toHalf(toFloat32())` would give them (NaNs may keep their payload), read
+   * straight from 16-bit storage where the source can: importing a bfloat16 checkpoint as float16 never
+   * widens it. The array may be the shared read buffer (`halfScratch`), valid until the next `toFloat16`
+   * call of any source: copy what must be kept.
    */
   toFloat16?(): Uint16Array;
 }

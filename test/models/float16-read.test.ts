@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { GraphBuilder } from '../../models/onnx/graph.ts';
 import { serializeSafetensors } from '../../models/safetensors.ts';
-import { toHalf } from '../../models/session/float16.ts';
+import { firstNonFinite, halfScratch, halvesToHalf, toHalf } from '../../models/session/float16.ts';
 import { loadTorchFile, stateDictSources, topLevelDict } from '../../models/torch/load.ts';
 import { OrderedDictToWrite, type StorageToWrite, TensorToWrite, writeTorchFile } from '../../models/torch/write.ts';
 import { openSafetensors } from '../../models/weights/safetensors-source.ts';
@@ -88,4 +88,27 @@ test('a bfloat16 weight beyond float16 is refused by name when a float16 graph t
     (e: Error & { code?: string }) =>
       e.code === 'weight-range' && /layer\.weight holds 99840, beyond float16's ±65504/.test(e.message),
   );
+});
+
+test('the SIMD scratch converts and scans as the table does, at every start and length', () => {
+  const plain = halvesToHalf(everyPattern.slice(), 'bfloat16');
+  for (const [start, n] of [
+    [0, 65536],
+    [3, 61],
+    [65529, 7],
+    [1000, 0],
+  ]) {
+    const scratch = halfScratch(n);
+    scratch.set(everyPattern.subarray(start, start + n));
+    const want = plain.subarray(start, start + n);
+    assert.deepEqual(halvesToHalf(scratch, 'bfloat16'), want, `bfloat16 [${start}, +${n})`);
+    assert.equal(firstNonFinite(scratch), firstNonFinite(want.slice()), `first non-finite of [${start}, +${n})`);
+  }
+  // One infinity among finite values, in a full step and in the tail.
+  for (const at of [8, 13, 20]) {
+    const scratch = halfScratch(21);
+    scratch.fill(0x3c00);
+    scratch[at] = 0xfc00;
+    assert.equal(firstNonFinite(scratch), at);
+  }
 });

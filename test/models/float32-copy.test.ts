@@ -49,7 +49,7 @@ async function writePackGraphs(folder: string, dtype: 'float16' | 'float32', w =
   const files = [join(folder, 'transformer-generate.onnx'), join(folder, 'transformer-generate-merged.onnx')];
   writeGraph(buildDit(config, w, { dtype }), files[0], data);
   writeGraph(buildDit(config, w, { dtype, lora: { motion: false, content: 'folded' } }), files[1], data);
-  data.close();
+  await data.close();
   return files;
 }
 
