@@ -72,14 +72,14 @@ function gemmGraph(n: number): GraphBuilder {
   return g;
 }
 
-async function sessionFor(dir: string, g: GraphBuilder) {
+export async function sessionFor(dir: string, g: GraphBuilder) {
   const path = join(dir, `${g.name}.onnx`);
   await writeFile(path, g.serialize().model);
   return { path, session: await getSession(path, { providers: ['cpu'] }) };
 }
 
 /** FLOP/s ORT reaches on square MatMuls of each size (median of `reps` runs). */
-async function gemmRates(dir: string, reps: number): Promise<Map<number, number>> {
+export async function gemmRates(dir: string, reps: number): Promise<Map<number, number>> {
   const rates = new Map<number, number>();
   for (const n of GEMM_SIZES) {
     const { path, session } = await sessionFor(dir, gemmGraph(n));

@@ -4,6 +4,7 @@ import { defineNode } from '../../graph-engine/spec.ts';
 import type { ModelPack } from '../../models/pack/read.ts';
 import { runSession, type Tensor } from '../../models/session/run.ts';
 import { getSession } from '../../models/session/sessions.ts';
+import { carryFeeds } from '../../models/vae/carry-feeds.ts';
 import { LayerflowError } from './errors.ts';
 import { decoderLatents, layerClips } from './pixels.ts';
 import { packFile } from './text-encode.ts';
@@ -55,16 +56,12 @@ export async function decodeSequence(
     );
   }
   let out: Float32Array | undefined;
-  let caches: Record<string, Tensor> = {};
+  let previous: Record<string, Tensor> | undefined;
   let done = 0;
   for (const [a, b] of passes) {
     options.signal?.throwIfAborted();
-    const t = b - a;
-    const part = new Float32Array(C * t * h * w);
-    for (let ch = 0; ch < C; ch++) part.set(z.subarray((ch * T + a) * h * w, (ch * T + b) * h * w), ch * t * h * w);
-    const feeds: Record<string, Tensor> = { z: { dims: [1, C, t, h, w], data: part } };
-    if (carries) Object.assign(feeds, carryFeeds(session.ort.inputNames, caches, a > 0));
-    const result = await runSession(session, feeds);
+    const part = { dims: [1, C, b - a, h, w], data: framesOf(z, [C, T, h * w], a, b) };
+    const result = await runSession(session, { z: part, ...carryFeeds(session.ort.inputNames, previous) });
     const pass = result.out;
     const [, channels, f, H, W] = pass.dims;
     if (done + f > F) throw framesError(done + f, T, F);
@@ -73,30 +70,23 @@ export async function decodeSequence(
       out.set((pass.data as Float32Array).subarray(ch * f * H * W, (ch + 1) * f * H * W), (ch * F + done) * H * W);
     }
     done += f;
-    caches = Object.fromEntries(
-      Object.entries(result)
-        .filter(([name]) => name.startsWith('cache_out.'))
-        .map(([name, v]) => [name.replace('cache_out.', 'cache_in.'), v]),
-    );
+    previous = result;
   }
   if (done !== F || !out) throw framesError(done, T, F);
+  return out;
+}
+
+/** Frames [a, b) of a planar [C, T, hw] tensor (the tensor itself when that is all of it). */
+function framesOf(x: Float32Array, [C, T, hw]: number[], a: number, b: number): Float32Array {
+  if (a === 0 && b === T) return x;
+  const out = new Float32Array(C * (b - a) * hw);
+  for (let c = 0; c < C; c++) out.set(x.subarray((c * T + a) * hw, (c * T + b) * hw), c * (b - a) * hw);
   return out;
 }
 
 function framesError(frames: number, latents: number, want: number): LayerflowError {
   const msg = `the VAE decoder gave ${frames} frames for ${latents} latent frames; the layout needs ${want}`;
   return new LayerflowError('shape-mismatch', msg);
-}
-
-const NO_CACHE: Tensor = { dims: [1, 1, 1, 1, 1], data: new Float32Array(1) };
-
-/** The `carry` flag and every `cache_in.<i>`: the previous pass's caches, or placeholders in the first pass. */
-function carryFeeds(inputs: readonly string[], caches: Record<string, Tensor>, carry: boolean): Record<string, Tensor> {
-  const feeds: Record<string, Tensor> = { carry: { dims: [1], data: Float32Array.of(carry ? 1 : 0) } };
-  for (const name of inputs) {
-    if (name.startsWith('cache_in.')) feeds[name] = carry ? caches[name] : NO_CACHE;
-  }
-  return feeds;
 }
 
 /** A decoded latent sequence split into one clip per layer in [0, 1]; the duplicated first frame, where the task has one, is dropped. */
