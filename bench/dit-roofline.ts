@@ -20,7 +20,7 @@ const LATENT = { height: 32, width: 48 };
 /** Square GEMM sizes tried for the machine's rate; the best one counts. */
 const GEMM_SIZES = [512, 1024, 2048];
 /** MatMuls chained in one GEMM graph, so one run is long enough that call overhead vanishes. */
-const GEMM_CHAIN = 4;
+export const GEMM_CHAIN = 4;
 
 /** Multiply-add FLOPs (2 per MAC) of one DiT forward, by kind; elementwise ops and norms are not counted. */
 export function ditForwardFlops(c: DitConfig, batch = 1): { linear: number; attention: number; total: number } {
@@ -60,7 +60,7 @@ function randomTensor(dims: number[], seed: number, lo = -1, hi = 1): Tensor {
 }
 
 /** A graph of GEMM_CHAIN square MatMuls x·W₁·W₂…, weights scaled so values stay O(1). */
-function gemmGraph(n: number): GraphBuilder {
+export function gemmGraph(n: number): GraphBuilder {
   const g = new GraphBuilder(`gemm_${n}`);
   let x = g.input('x', 'float32', [n, n]);
   const bound = Math.sqrt(3 / n);
@@ -72,14 +72,14 @@ function gemmGraph(n: number): GraphBuilder {
   return g;
 }
 
-async function sessionFor(dir: string, g: GraphBuilder) {
+export async function sessionFor(dir: string, g: GraphBuilder) {
   const path = join(dir, `${g.name}.onnx`);
   await writeFile(path, g.serialize().model);
   return { path, session: await getSession(path, { providers: ['cpu'] }) };
 }
 
 /** FLOP/s ORT reaches on square MatMuls of each size (median of `reps` runs). */
-async function gemmRates(dir: string, reps: number): Promise<Map<number, number>> {
+export async function gemmRates(dir: string, reps: number): Promise<Map<number, number>> {
   const rates = new Map<number, number>();
   for (const n of GEMM_SIZES) {
     const { path, session } = await sessionFor(dir, gemmGraph(n));

@@ -84,6 +84,16 @@ export const FIGURES = {
     title: 'DiT forward vs GEMM roofline',
     ratio: 'DiT forward ms ÷ (analytic FLOPs ÷ peak ORT GEMM FLOP/s)',
   },
+  'vae-roofline': {
+    title: 'VAE decode vs GEMM roofline (17 frames 64×96)',
+    ratio: 'decode ms ÷ (conv FLOPs ÷ peak ORT GEMM FLOP/s)',
+    target: { max: 1.6 },
+  },
+  'vae-roofline-tile': {
+    title: 'VAE decode vs GEMM roofline (9 frames 480×720)',
+    ratio: 'decode ms of one 60×90 latent tile ÷ (conv FLOPs ÷ peak ORT GEMM FLOP/s)',
+    target: { max: 1.6 },
+  },
   'import-scale': {
     title: 'Import at the released scale (≈1.9 B params)',
     ratio: 'import s per byte read ÷ plain sequential read s per byte (same checkpoint, same run)',

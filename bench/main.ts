@@ -14,6 +14,7 @@ import { importScaleFigure } from './import-scale.ts';
 import { memoryFigure } from './memory.ts';
 import { pipelineFigures } from './pipeline-figures.ts';
 import { formatTable } from './table.ts';
+import { vaeRooflineFigures } from './vae-roofline.ts';
 
 interface Bench {
   /** Figures it produces (for --only, and for reporting a crash). */
@@ -30,6 +31,7 @@ const BENCHES: Bench[] = [
   { ids: ['memory'], reps: 3, run: async (reps) => [await memoryFigure(reps)] },
   { ids: ['compositor', 'compositor-float'], reps: 7, run: compositorFigure },
   { ids: ['dit-roofline'], reps: 7, run: async (reps) => [await ditRooflineFigure(reps)] },
+  { ids: ['vae-roofline', 'vae-roofline-tile'], reps: 5, run: vaeRooflineFigures },
   { ids: ['editor-open', 'editor-pan'], reps: 3, run: editorFigures },
   { ids: ['farm-throughput', 'farm-latency'], reps: 3, run: farmFigures },
   { ids: ['import-scale'], reps: 1, run: async (reps) => [await importScaleFigure(reps)] },

@@ -1,7 +1,8 @@
 /**
- * Child process of the memory figure: `memory-child.ts baseline|run <pack> <steps> [target …]`. `baseline`
- * loads everything a run loads (Node, tsx, the engine, the node packs, the ONNX Runtime binding) and stops;
- * `run` also runs text-to-layers once at `steps` steps (up to the targets, if any). Either way it prints its
+ * Child process of the memory figure: `memory-child.ts baseline|run <pack> <steps> [--decode-chunk=N] [target …]`.
+ * `baseline` loads everything a run loads (Node, tsx, the engine, the node packs, the ONNX Runtime binding)
+ * and stops; `run` also runs text-to-layers once at `steps` steps (up to the targets, if any; VAE Decode in
+ * N-frame passes with --decode-chunk). Either way it prints its
  * peak and current RSS (VmHWM, VmRSS of /proc/self/status) as one JSON line.
  */
 import { readFileSync } from 'node:fs';
@@ -14,11 +15,19 @@ function statusBytes(field: string): number {
   return Number(m[1]) * 1024;
 }
 
-const [mode, pack, steps, ...targets] = process.argv.slice(2); // no targets: the whole preset
+const [mode, pack, steps, ...rest] = process.argv.slice(2);
+const chunk = rest.find((a) => a.startsWith('--decode-chunk='));
+const targets = rest.filter((a) => a !== chunk); // none: the whole preset
 if (mode !== 'baseline' && mode !== 'run') throw new Error(`memory-child: mode ${mode}: want baseline or run`);
 if (!(Number(steps) >= 1)) throw new Error(`memory-child: steps ${steps}: want a number ≥ 1`);
 ort.listSupportedBackends(); // the native binding is loaded in both modes
 const pipeline = await textToLayers(pack, Number(steps));
+if (chunk) {
+  const chunkFrames = Number(chunk.split('=')[1]);
+  for (const node of Object.values(pipeline.workflow.nodes)) {
+    if (node.type === 'layerflow.vae-decode') node.params = { ...node.params, chunkFrames };
+  }
+}
 if (mode === 'run') await runPipeline(pipeline, pipeline.workflow, undefined, targets.length ? targets : undefined);
 process.stdout.write(`${JSON.stringify({ hwm: statusBytes('VmHWM'), rss: statusBytes('VmRSS') })}\n`);
 process.exit(0);

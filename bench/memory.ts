@@ -12,6 +12,8 @@ const ROOT = join(import.meta.dirname, '..');
 const MIB = 1024 ** 2;
 /** Sampler steps of the measured run: every step reuses the first one's memory, so two show the peak. */
 const STEPS = 2;
+/** VAE Decode's pass size for the detail that shows what decoding in passes saves. */
+const DECODE_CHUNK = 8;
 
 /** Peak and current RSS of a fresh child process in `mode` (see memory-child.ts). */
 async function child(
@@ -59,6 +61,7 @@ export async function memoryFigure(reps: number): Promise<Figure> {
   const peak = summarize(peaks).median;
   // Where the rest goes: the same run stopped after the sampler, and the DiT's session alone.
   const sampler = (await child('run', pack, ['sample'])).hwm;
+  const decodeInPasses = (await child('run', pack, [`--decode-chunk=${DECODE_CHUNK}`])).hwm;
   const session = await sessionChild(join(pack, 'transformer-generate-merged.onnx'));
   const ditBytes = (await stat(join(pack, 'transformer.weights'))).size;
   const c = midDitConfig();
@@ -71,11 +74,13 @@ export async function memoryFigure(reps: number): Promise<Figure> {
       pack_mib_all_files: round(bytes.all / MIB),
       peak_over_model_with_baseline: round(peak / bytes.used),
       through_sampler_over_model: round((sampler - base) / bytes.used),
+      [`decode_in_${DECODE_CHUNK}_frame_passes_over_model`]: round((decodeInPasses - base) / bytes.used),
       dit_session_over_dit_weights: round((session.hwm - session.baseline) / ditBytes),
     },
     notes: [
       `generated mid-size RGBA pack (.cache/packs/mid-float32-rgba: DiT width ${c.hidden_size} × ${c.num_layers} layers, one-block T5, narrow VAE, ${c.latent_width * 8}×${c.latent_height * 8} px; synthetic release imported by importRelease in float32), preset text-to-layers, ${STEPS} steps, CPU; one cold run per child process (node --import tsx bench/memory-child.ts run <pack> ${STEPS}), VmHWM from /proc/self/status.`,
       'value: (peak − median baseline) ÷ model bytes; baseline: the same child loading the engine, node packs and the ORT binding, stopping before the run.',
+      `decode_in_${DECODE_CHUNK}_frame_passes: the whole run with VAE Decode's chunk frames at ${DECODE_CHUNK} (default 0: one pass, as the reference; passes bound the decoder's working memory but take per-pass GroupNorm statistics).`,
       'through_sampler: the run stopped after DiT Sampler (no VAE decode); dit_session: creating the merged DiT session alone (bench/import-child.ts session), above its own baseline, ÷ its weights file.',
       "model bytes: every file of the pack folder the generate task reads (external weight data included; not the manifest, the VAE encoder or other tasks' transformers).",
     ],

@@ -264,7 +264,7 @@ function sharedPartGraphs(t5: T5Folder, vae: VaeCheckpoint, config: PackConfig, 
       maxLength: config.textTokensPerLayer,
     }),
     encoder: buildVaeEncoder(vae.config, vaeWeights),
-    decoder: buildVaeDecoder(vae.config, vaeWeights),
+    decoder: buildVaeDecoder(vae.config, vaeWeights, { carry: true }),
   };
 }
 

@@ -16,7 +16,7 @@ export function vaeFiles(config: PackConfig, seed: number): PartFiles {
     roles: { vaeEncoder: { path: ENCODER }, vaeDecoder: { path: DECODER } },
     contents: {
       [ENCODER]: buildVaeEncoder(vae, weights).serialize().model,
-      [DECODER]: buildVaeDecoder(vae, weights).serialize().model,
+      [DECODER]: buildVaeDecoder(vae, weights, { carry: true }).serialize().model,
     },
   };
 }

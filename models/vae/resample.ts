@@ -25,9 +25,12 @@ export function downsample3d(g: GraphBuilder, w: VaeWeights, x: string, name: st
  * every frame is (T → 2T). Space always ×2 nearest, then a 3×3 Conv2d per frame.
  */
 export function upsample3d(g: GraphBuilder, w: VaeWeights, x: string, name: string, compressTime: boolean): string {
-  let h = nearestResize(g, x, [1, 1, compressTime ? 2 : 1, 2, 2]);
+  let h = x;
+  // time first, while frames are small: the same values as one resize of all three axes, fewer bytes moved
   if (compressTime) {
+    h = nearestResize(g, h, [1, 1, 2, 1, 1]);
     h = g.op('Slice', [h, oddFrameCount(g, x), g.ints([Number.MAX_SAFE_INTEGER]), g.ints([TIME])]);
   }
+  h = nearestResize(g, h, [1, 1, 1, 2, 2]);
   return frameConv2d(g, w, h, `${name}.conv`, { pads: [0, 1, 1, 0, 1, 1] });
 }

@@ -50,3 +50,21 @@ export function encodePasses(pixelFrames: number, tc: number, chunkFrames: numbe
   }
   return passes;
 }
+
+/**
+ * The latent frames [from, to) of each VAE decoder pass when at most about `chunkFrames` pixel frames are
+ * decoded at a time (0: one pass, as the reference). Passes hold an even number of latents (at least 2)
+ * so each takes the decoder's even path, except that an odd sequence's first pass also holds latent 0
+ * (the first-frame path): [0, 3) then pairs for 8 frames, as the reference's sample_video.py decodes.
+ */
+export function decodePasses(latentFrames: number, tc: number, chunkFrames: number, odd: boolean): [number, number][] {
+  if (chunkFrames <= 0) return [[0, latentFrames]];
+  const per = Math.max(2, 2 * Math.floor(chunkFrames / (2 * tc)));
+  const passes: [number, number][] = [];
+  for (let a = 0; a < latentFrames; ) {
+    const b = Math.min(latentFrames, a + per + (odd && a === 0 ? 1 : 0));
+    passes.push([a, b]);
+    a = b;
+  }
+  return passes;
+}

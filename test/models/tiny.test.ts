@@ -13,6 +13,7 @@ import { buildTinyPack } from '../../models/tiny/build.ts';
 import { TASKS } from '../../models/tiny/config.ts';
 import { ensureTinyPack } from '../../models/tiny/ensure.ts';
 import { loadTokenizer } from '../../models/tokenizer/tokenizer.ts';
+import { carryFeeds } from '../../models/vae/carry-feeds.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'tiny-test-'));
 after(async () => {
@@ -189,7 +190,8 @@ async function roundTrip(pack: ModelPack, task: Task): Promise<void> {
   const { frames, moments } = await encode(pack, encoder, task, 5);
   const [b, c2, t, h, w] = moments.dims;
   const mean = (moments.data as Float32Array).slice(0, (c2 / 2) * t * h * w); // channels 0..C-1 of [1, 2C, …]
-  const { out } = await runSession(decoder, { z: { dims: [b, c2 / 2, t, h, w], data: mean } });
+  const z = { dims: [b, c2 / 2, t, h, w], data: mean };
+  const { out } = await runSession(decoder, { z, ...carryFeeds(decoder.ort.inputNames) });
   assert.deepEqual(out.dims, [1, 3, frames, pack.config.size.height, pack.config.size.width]);
   assert.ok((out.data as Float32Array).every(Number.isFinite));
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import ort from 'onnxruntime-node';
+import { GraphBuilder } from '../../models/onnx/graph.ts';
 import { mulberry32, uniformArray } from '../../models/random.ts';
 import {
   buildVaeDecoder,
@@ -9,6 +11,8 @@ import {
   VaeError,
   vaeWeightShapes,
 } from '../../models/vae/index.ts';
+import { CausalCarry, causalConv3d } from '../../models/vae/layers.ts';
+import { VaeWeights } from '../../models/vae/weight-table.ts';
 import { errors, runGraph } from './dit-run.ts';
 
 // Odd widths and two res blocks; 8 groups so the narrow widths divide.
@@ -93,4 +97,59 @@ test('vae: configs the port cannot build are rejected by the schema', () => {
   assert.ok(!VaeConfigSchema.safeParse({ ...base, ch_mult: [1, 1, 2], attn_resolutions: [16] }).success);
   assert.ok(!VaeConfigSchema.safeParse({ ...base, ch_mult: [1, 1, 2], ch: 24 }).success, '32 groups do not divide 24');
   assert.ok(VaeConfigSchema.safeParse({ ...base, ch_mult: [1, 1, 2] }).success);
+});
+
+/** x [1, C, T, H, W] frames [a, b). */
+function frames(x: Float32Array, dims: number[], a: number, b: number): Float32Array {
+  const [, c, t, h, w] = dims;
+  const out = new Float32Array(c * (b - a) * h * w);
+  for (let i = 0; i < c; i++) out.set(x.subarray((i * t + a) * h * w, (i * t + b) * h * w), i * (b - a) * h * w);
+  return out;
+}
+
+test('vae: causal convs with carry continue across passes exactly; without it each pass restarts', async () => {
+  const [C, T, H, W] = [3, 7, 4, 5];
+  const shapes = new Map([
+    ['l.conv.weight', [4, C, 3, 3, 3]],
+    ['l.conv.bias', [4]],
+  ]);
+  const convWeights = new Map([
+    ['l.conv.weight', noise(4 * C * 27, 31)],
+    ['l.conv.bias', noise(4, 32)],
+  ]);
+  const conv = (carry?: CausalCarry) => {
+    const g = new GraphBuilder('conv');
+    const x = g.input('x', 'float32', [1, C, 'frames', H, W]);
+    g.output(causalConv3d(g, new VaeWeights(g, convWeights, shapes), x, 'l', carry), 'float32', undefined, 'y');
+    return ort.InferenceSession.create(g.serialize().model);
+  };
+  const x = noise(C * T * H * W, 33);
+  const plain = await conv();
+  const whole = (await plain.run({ x: new ort.Tensor('float32', x, [1, C, T, H, W]) })).y;
+  const passes = await conv(new CausalCarry());
+  const decode = async (carry: boolean) => {
+    let cache: ort.Tensor = new ort.Tensor('float32', new Float32Array(1), [1, 1, 1, 1, 1]);
+    const parts: Float32Array[] = [];
+    for (const [a, b] of [
+      [0, 3],
+      [3, 5],
+      [5, 7],
+    ]) {
+      const part = new ort.Tensor('float32', frames(x, [1, C, T, H, W], a, b), [1, C, b - a, H, W]);
+      const flag = new ort.Tensor('float32', Float32Array.of(carry && a > 0 ? 1 : 0), [1]);
+      const got = await passes.run({ x: part, carry: flag, 'cache_in.0': cache });
+      cache = got['cache_out.0'];
+      parts.push(got.y.data as Float32Array);
+    }
+    const wholeData = whole.data as Float32Array;
+    return [
+      [0, 3],
+      [3, 5],
+      [5, 7],
+    ].map(([a, b], i) => errors(parts[i], frames(wholeData, whole.dims as number[], a, b)).maxAbs);
+  };
+  assert.deepEqual(await decode(true), [0, 0, 0], 'carried passes are the one pass, frame for frame');
+  const restarted = await decode(false);
+  assert.equal(restarted[0], 0);
+  assert.ok(restarted[1] > 1e-3 && restarted[2] > 1e-3, `passes without the cache restart: ${restarted}`);
 });

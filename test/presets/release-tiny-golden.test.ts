@@ -11,6 +11,7 @@ import { resolveSeeds } from '../../graph-engine/seeds.ts';
 import { loadWorkflow, type Workflow } from '../../graph-engine/workflow.ts';
 import type { Frames } from '../../media/frames.ts';
 import { readManifest } from '../../models/pack/manifest-file.ts';
+import { carryFeeds } from '../../models/vae/carry-feeds.ts';
 import { createRegistry } from '../../nodes/index.ts';
 import { listPresets, loadPreset } from '../../presets/index.ts';
 import { cli, cliImportRelease } from '../cli/cli-process.ts';
@@ -58,9 +59,16 @@ after(() => rm(out, { recursive: true, force: true }));
 async function run(file: string, feeds: Record<string, ort.Tensor>): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 2 });
   try {
-    const taken = Object.fromEntries(Object.entries(feeds).filter(([k]) => session.inputNames.includes(k)));
+    // a decoder built to decode in passes takes its first pass's carry inputs too
+    const carry = Object.entries(carryFeeds(session.inputNames)).map(
+      ([k, t]) => [k, new ort.Tensor('float32', t.data as Float32Array, t.dims)] as const,
+    );
+    const all = { ...feeds, ...Object.fromEntries(carry) };
+    const taken = Object.fromEntries(Object.entries(all).filter(([k]) => session.inputNames.includes(k)));
     const result = await session.run(taken);
-    return result[session.outputNames[0]].data as Float32Array;
+    // by name where the graph has one: a decoder with carry also outputs its caches
+    const name = ['out', 'moments'].find((n) => session.outputNames.includes(n)) ?? session.outputNames[0];
+    return result[name].data as Float32Array;
   } finally {
     await session.release();
   }

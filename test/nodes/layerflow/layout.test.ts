@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { layerOrderOf, referenceConditions } from '../../../models/pack/conditions.ts';
 import type { PackConfig } from '../../../models/pack/schema.ts';
 import { conditionRange, latentRange, pixelRange, sequenceLayout } from '../../../nodes/layerflow/layout.ts';
-import { encodePasses, latentFrameCount } from '../../../nodes/layerflow/vae-passes.ts';
+import { decodePasses, encodePasses, latentFrameCount } from '../../../nodes/layerflow/vae-passes.ts';
 
 /** A released-size config (16 frames per layer, 4× temporal compression: 4 latent frames per layer). */
 function config(variant: 'rgb' | 'rgba'): PackConfig {
@@ -105,6 +105,39 @@ describe('VAE encoder passes', () => {
         if (p.latents[0] > 0) assert.equal(p.skip, Math.min(2, p.latents[0]));
       }
       assert.equal(passes.at(-1)?.pixels[1], frames);
+    }
+  });
+
+  it('decoder passes: one by default; else [0, 3) then pairs for odd sequences, pairs for even, as sample_video.py', () => {
+    assert.deepEqual(decodePasses(17, 4, 0, true), [[0, 17]]);
+    assert.deepEqual(decodePasses(17, 4, 8, true), [
+      [0, 3],
+      [3, 5],
+      [5, 7],
+      [7, 9],
+      [9, 11],
+      [11, 13],
+      [13, 15],
+      [15, 17],
+    ]);
+    assert.deepEqual(decodePasses(16, 4, 8, false).slice(0, 2), [
+      [0, 2],
+      [2, 4],
+    ]);
+    assert.deepEqual(decodePasses(16, 4, 30, false), [
+      [0, 6],
+      [6, 12],
+      [12, 16],
+    ]);
+    // every pass after the first has an even count, so it takes the decoder's even path
+    for (const [t, odd, chunk] of [
+      [17, true, 20],
+      [12, false, 3],
+      [9, true, 100],
+    ] as const) {
+      const passes = decodePasses(t, 4, chunk, odd);
+      assert.equal(passes.at(-1)?.[1], t);
+      passes.forEach(([a, b], i) => assert.equal((b - a) % 2, odd && i === 0 ? 1 : 0, `${t} ${chunk} pass ${i}`));
     }
   });
 });

@@ -392,6 +392,32 @@ describe('golden pipeline', () => {
     }
   });
 
+  it('VAE Decode with its default params decodes in one pass (the reference’s frames); passes differ', async (t) => {
+    for (const c of cases) {
+      const h = await packOf(c);
+      const task = TASKS[c.task];
+      const layout = sequenceLayout(h.vae.pack.config, task);
+      const latent: LatentValue = {
+        task,
+        layout,
+        shape: [layout.latentFrames, ...layout.frameShape],
+        data: f32(c, 'latents_final'),
+        fps: h.vae.pack.config.fps,
+      };
+      const want = planarOf(f32(c, 'decoded'), layout.pixelFrames, layout.height * layout.width);
+      const one = maxRel(await decodeSequence(h.vae.pack, latent, vaeDecode.params.parse({})), want);
+      assert.ok(one <= TOL, `${c.name}: VAE Decode's default is not the one-pass decode (${one.toExponential(2)})`);
+      const passes = [];
+      for (const chunkFrames of [16, 8]) {
+        const got = await decodeSequence(h.vae.pack, latent, { chunkFrames });
+        const e = maxRel(got, want);
+        assert.ok(e > 10 * TOL, `${c.name}: ${chunkFrames}-frame passes would go unnoticed (${e.toExponential(2)})`);
+        passes.push(`${chunkFrames} frames max ${e.toExponential(2)} rms ${rmsRel(got, want).toExponential(2)}`);
+      }
+      t.diagnostic(`${c.name}: one pass ${one.toExponential(2)}; in passes ${passes.join(', ')}`);
+    }
+  });
+
   it('layers not given: the default filler lands nearest the reference (all layers given reproduce it, above)', async (t) => {
     const conditioned = cases.filter((x) => x.task !== 'gen');
     assert.ok(conditioned.length > 0, 'no conditioned case');

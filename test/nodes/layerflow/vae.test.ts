@@ -68,6 +68,39 @@ describe('layerflow.vae-encode and vae-decode', () => {
     assert.notDeepEqual(many.data, one.data);
   });
 
+  it('VAE Decode in passes: exact on a VAE without temporal reach; on the causal VAE every frame, continued', async () => {
+    const demo = await handles('demo-rgba');
+    const truth = demoLayers(lib, 4, 2);
+    const given = layeredVideo(demo, { foreground: truth.fg, alpha: truth.alpha });
+    const latent = await encodeGivenLayers(demo.vae.pack, given, 'fg-to-bg'); // 65 latent frames: the odd path
+    const decode = async (h: typeof demo, l: LatentValue, chunkFrames?: number) =>
+      (
+        (await runNode(vaeDecode, { vae: h.vae, latent: l }, chunkFrames === undefined ? {} : { chunkFrames }))
+          .layers as LayeredVideoValue
+      ).clips;
+    const whole = await decode(demo, latent);
+    assert.deepEqual(await decode(demo, latent, 0), whole, 'the default is one pass');
+    assert.deepEqual(await decode(demo, latent, 8), whole);
+
+    const tiny = await handles('tiny-rgba');
+    const small = demoLayers(demoLibrary({ frames: 8, height: 32, width: 48 }), 2, 5);
+    for (const task of ['bg-to-fg', 'decompose'] as const) {
+      const tinyLatent = await encodeGivenLayers(
+        tiny.vae.pack,
+        layeredVideo(tiny, { background: small.bg, blend: small.blend }),
+        task,
+      );
+      const one = await decode(tiny, tinyLatent);
+      const passes = await decode(tiny, tinyLatent, 8);
+      for (const [name, clip] of Object.entries(one)) {
+        assert.equal(passes[name].frames, clip.frames, `${task} ${name}`);
+        assert.ok(passes[name].data.every(Number.isFinite));
+      }
+      // Not equal: each pass has its own GroupNorm statistics (pipeline-golden.test.ts measures how far).
+      assert.notDeepEqual(passes, one);
+    }
+  });
+
   it('posterior: the mean by default; `sample` is a seeded draw around it, the same for the same seed', async () => {
     const tiny = await handles('tiny-rgba');
     const small = demoLayers(demoLibrary({ frames: 8, height: 32, width: 48 }), 3, 1);
