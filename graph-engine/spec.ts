@@ -111,6 +111,8 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
   /**
    * For sinks whose only effect is files written under ctx.outDir (Save Video, Save Image): a later run
    * with unchanged inputs and params gets those files linked into its own folder instead of running.
+   * The files are those it reports as `files` (paths relative to ctx.outDir) through ctx.report, else
+   * whatever appeared in the folder while it ran (with sinks running side by side, theirs too).
    */
   writesRunFiles?: boolean;
   /**
