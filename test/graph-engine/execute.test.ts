@@ -364,3 +364,38 @@ test('a cached sink brings back only the files it reported, not those of sinks t
   assert.equal(result.nodes.slow.cached, true);
   assert.deepEqual((await readdir(second)).sort(), ['slow.txt']);
 });
+
+test('previews given as a function are rendered only when the job has a listener', async () => {
+  const { registry } = toyEngine();
+  let rendered = 0;
+  registry.register(
+    defineNode({
+      type: 'toy.previewer',
+      version: 1,
+      category: 'Toy',
+      title: 'Previewer',
+      docs: '',
+      purity: 'pure',
+      inputs: {},
+      outputs: { value: { type: { kind: 'Number' } } },
+      params: z.object({}),
+      run: async (_inputs, _params, ctx) => {
+        ctx.preview(() => {
+          rendered++;
+          return [{ label: 'x', dataUrl: 'data:image/png;base64,AAAA' }];
+        });
+        return { value: 1 };
+      },
+    }),
+  );
+  const wf = mustLoad({ schemaVersion: 2, nodes: { p: { type: 'toy.previewer', typeVersion: 1, params: {} } } });
+  assert.equal((await executeWorkflow(wf, registry, { outDir, targets: ['p'] })).status, 'finished');
+  assert.equal(rendered, 0, 'nobody listens: not rendered');
+  const events: EngineEvent[] = [];
+  await executeWorkflow(wf, registry, { outDir, targets: ['p'], onEvent: (e) => events.push(e) });
+  assert.equal(rendered, 1);
+  const preview = events.find((e) => e.type === 'node-preview');
+  assert.deepEqual(preview?.type === 'node-preview' && preview.previews, [
+    { label: 'x', dataUrl: 'data:image/png;base64,AAAA' },
+  ]);
+});
