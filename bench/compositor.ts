@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { composite, compositor } from '../media/composite.ts';
 import { overBytes } from '../media/composite-simd.ts';
 import { binaryFor } from '../media/ffmpeg-binaries.ts';
 import { type Frames, fromBytes } from '../media/frames.ts';
+import { spawnTool } from '../media/spawn.ts';
 import { mulberry32 } from '../models/random.ts';
 import { type Figure, figure } from './figure.ts';
 import { pairedRatios, round, summarize } from './stats.ts';
@@ -41,17 +41,22 @@ function ffmpegPath(): string {
   throw new Error(binary.problem);
 }
 
-/** Runs ffmpeg with -benchmark: its reported real time and CPU time (user + system) of the transcode, in ms. */
-function ffmpegTimes(args: string[]): Promise<{ wall: number; cpu: number }> {
+/**
+ * Runs ffmpeg with -benchmark: its reported real time and CPU time (user + system) of the transcode, in ms.
+ * Started through media/spawn.ts as the product starts its tools: a fork of this process would make our
+ * next pass fault on every output page it writes (copy-on-write), which would be timed as ours.
+ */
+async function ffmpegTimes(args: string[]): Promise<{ wall: number; cpu: number }> {
+  const child = await spawnTool(
+    ffmpegPath(),
+    ['-hide_banner', '-nostdin', '-benchmark', ...args],
+    ['ignore', 'ignore', 'pipe'],
+  );
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-benchmark', ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
     let err = '';
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
     });
-    child.on('error', reject);
     child.on('close', (code) => {
       const m = /utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(err);
       if (code === 0 && m) resolve({ wall: Number(m[3]) * 1000, cpu: (Number(m[1]) + Number(m[2])) * 1000 });

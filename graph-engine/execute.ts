@@ -176,7 +176,9 @@ async function runAll(
 }
 
 function emitter(jobId: string, onEvent: ExecuteOptions['onEvent']): Emit {
-  return (event) => onEvent?.({ ...event, jobId, time: Date.now() } as EngineEvent);
+  const emit: Emit = (event) => onEvent?.({ ...event, jobId, time: Date.now() } as EngineEvent);
+  emit.listening = onEvent !== undefined;
+  return emit;
 }
 
 /** How many nodes of the run read each node; targets count once more since the result keeps them. */

@@ -2,7 +2,10 @@ import type { EngineEvent } from './events.ts';
 import type { Prepared, RunContext } from './spec.ts';
 
 /** Sends an event of this job; the emitter adds jobId and time. */
-export type Emit = (event: DistributiveOmit<EngineEvent, 'jobId' | 'time'>) => void;
+export type Emit = ((event: DistributiveOmit<EngineEvent, 'jobId' | 'time'>) => void) & {
+  /** false when nobody receives the job's events (previews are then not rendered). */
+  listening?: boolean;
+};
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** The context one node run gets: the job's signal, progress with an ETA, previews, logs and facts. */
@@ -37,7 +40,8 @@ export function nodeContext(
       });
     },
     preview(previews) {
-      emit({ type: 'node-preview', nodeId, previews });
+      if (emit.listening === false) return;
+      emit({ type: 'node-preview', nodeId, previews: typeof previews === 'function' ? previews() : previews });
     },
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     report: opts.report,

@@ -12,15 +12,31 @@ export interface RunFiles {
 
 /** "size:mtime" of every file under `dir` (relative paths); empty when the folder is not there yet. */
 export async function snapshot(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  for (const e of entries) {
-    const full = join(e.parentPath, e.name);
-    if (!e.isFile() || relative(dir, full).split(sep).some(isHiddenName)) continue;
-    const info = await stat(full).catch(() => undefined);
-    if (info) out.set(relative(dir, full), `${info.size}:${info.mtimeMs}`);
-  }
+  const files = entries
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .filter((rel, i) => entries[i].isFile() && !rel.split(sep).some(isHiddenName));
+  // stat'd side by side: one at a time, each waits its turn in libuv's thread pool
+  const stamps = await Promise.all(files.map((rel) => stat(join(dir, rel)).catch(() => undefined)));
+  const out = new Map<string, string>();
+  files.forEach((rel, i) => {
+    const info = stamps[i];
+    if (info) out.set(rel, `${info.size}:${info.mtimeMs}`);
+  });
   return out;
+}
+
+/** `paths` (relative to `dir`) with each folder among them replaced by the files inside it. */
+export async function filesUnder(dir: string, paths: string[]): Promise<string[]> {
+  const expanded = await Promise.all(
+    paths.map(async (p) => {
+      const info = await stat(join(dir, p)).catch(() => undefined);
+      if (!info?.isDirectory()) return [p];
+      const entries = await readdir(join(dir, p), { recursive: true, withFileTypes: true });
+      return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
+    }),
+  );
+  return expanded.flat();
 }
 
 /** The files that appeared or changed between two snapshots of `dir`. */
@@ -29,20 +45,40 @@ export function writtenFiles(dir: string, before: Map<string, string>, after: Ma
 }
 
 /**
- * Puts the files of an earlier run into `dir`: hard links (no copy of a video), copies across devices.
- * False, with nothing half done that matters, when one of them is gone (the user deleted that run).
+ * Puts the files of an earlier run into `dir`: hard links (no copy of a video), copies across devices,
+ * all side by side. False, with none of them left in `dir`, when one of them is gone (the user deleted
+ * that run).
  */
 export async function restoreFiles(files: RunFiles, dir: string): Promise<boolean> {
-  for (const p of files.paths) {
-    if (!(await stat(join(files.dir, p)).catch(() => undefined))?.isFile()) return false;
+  if (resolve(files.dir) === resolve(dir)) {
+    const found = await Promise.all(files.paths.map((p) => isFile(join(files.dir, p))));
+    return found.every(Boolean);
   }
-  if (resolve(files.dir) === resolve(dir)) return true;
-  for (const p of files.paths) {
-    const [from, to] = [join(files.dir, p), join(dir, p)];
-    await mkdir(dirname(to), { recursive: true });
-    await unlink(to).catch(() => undefined);
-    await link(from, to).catch(() => copyFile(from, to));
-  }
+  const made = await Promise.all(files.paths.map((p) => linkOrCopy(join(files.dir, p), join(dir, p))));
+  if (made.every(Boolean)) return true;
+  await Promise.all(files.paths.filter((_, i) => made[i]).map((p) => rm(join(dir, p), { force: true })));
+  return false;
+}
+
+function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+}
+
+/** `to` as a hard link to (or else a copy of) the file `from`; false when `from` is not there. */
+async function linkOrCopy(from: string, to: string): Promise<boolean> {
+  // the common case (a new run folder, the file there) is one system call; the rest only on failure
+  const error = await link(from, to).then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e,
+  );
+  if (!error) return true;
+  if (!(await isFile(from))) return false;
+  await mkdir(dirname(to), { recursive: true });
+  await unlink(to).catch(() => undefined);
+  await link(from, to).catch(() => copyFile(from, to));
   return true;
 }
 

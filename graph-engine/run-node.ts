@@ -4,7 +4,7 @@ import { linksOf } from './graph.ts';
 import { canonicalJson } from './json.ts';
 import { type Emit, nodeContext } from './node-context.ts';
 import type { NodeRegistry } from './registry.ts';
-import { relocate, restoreFiles, snapshot, writtenFiles } from './run-files.ts';
+import { filesUnder, type RunFiles, relocate, restoreFiles, snapshot, writtenFiles } from './run-files.ts';
 import { SEED_PARAM } from './seeds.ts';
 import type { NodeSpec, Prepared } from './spec.ts';
 import type { Workflow } from './workflow.ts';
@@ -130,7 +130,7 @@ export async function runNode(state: JobState, id: string, spec: NodeSpec): Prom
     state.nodes[id] = { ms: performance.now() - started, cached: false, reason };
   }
   const outputs = declaredOutputs(id, spec, returned);
-  const files = before ? writtenFiles(state.outDir, before, await snapshot(state.outDir)) : undefined;
+  const files = before ? await sinkFiles(state, id, before) : undefined;
   const bytes = outputBytes(state.registry, spec, outputs);
   const stored =
     key !== undefined && state.cache
@@ -139,6 +139,18 @@ export async function runNode(state: JobState, id: string, spec: NodeSpec): Prom
   state.cache?.remember(id, ingredients);
   state.values.set(id, stored);
   state.emit({ type: 'node-finished', nodeId: id, ms: state.nodes[id].ms, cached: false });
+}
+
+/**
+ * What a sink wrote: the `files` it reported (paths under outDir), else what appeared in the folder while
+ * it ran — which, with sinks running side by side, also holds the others' files.
+ */
+async function sinkFiles(state: JobState, id: string, before: Map<string, string>): Promise<RunFiles> {
+  const reported = state.facts[id]?.files;
+  if (Array.isArray(reported) && reported.every((p) => typeof p === 'string')) {
+    return { dir: state.outDir, paths: await filesUnder(state.outDir, reported) };
+  }
+  return writtenFiles(state.outDir, before, await snapshot(state.outDir));
 }
 
 /** Takes a cache hit; false when it is a sink's whose files are gone, so the sink must run again. */

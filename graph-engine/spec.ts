@@ -9,6 +9,12 @@ import type { PortType } from './ports.ts';
 /** pure: same inputs+params → same outputs (cached); seeded: pure given its resolved `seed` param;
  * external: reads the outside world (files, packs), cached under `externalKey`; sink: writes outside,
  * runs whenever requested unless it declares `writesRunFiles`. */
+/** One labelled preview image. */
+export interface Preview {
+  label: string;
+  dataUrl: string;
+}
+
 export type Purity = 'pure' | 'seeded' | 'external' | 'sink';
 
 export interface InputPort {
@@ -65,8 +71,11 @@ export interface RunContext {
   signal: AbortSignal;
   /** fraction in [0,1]; the engine adds ETA and timing. */
   progress(fraction: number, message?: string): void;
-  /** A small preview for the editor (e.g. a PNG data URL per layer). */
-  preview(preview: { label: string; dataUrl: string }[]): void;
+  /**
+   * A small preview for the editor (e.g. a PNG data URL per layer). Given as a function, it is called only
+   * when the job has a listener for its events, so a run nobody watches does not render previews.
+   */
+  preview(preview: Preview[] | (() => Preview[])): void;
   log: Logger;
   /** Where sink nodes write files for this run (the run's output folder). */
   outDir: string;
@@ -111,6 +120,8 @@ export interface NodeSpec<P extends z.ZodObject = z.ZodObject> {
   /**
    * For sinks whose only effect is files written under ctx.outDir (Save Video, Save Image): a later run
    * with unchanged inputs and params gets those files linked into its own folder instead of running.
+   * The files are those it reports as `files` (paths relative to ctx.outDir) through ctx.report, else
+   * whatever appeared in the folder while it ran (with sinks running side by side, theirs too).
    */
   writesRunFiles?: boolean;
   /**

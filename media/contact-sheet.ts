@@ -47,7 +47,7 @@ export function renderContactSheet(layers: SheetLayer[], options: ContactSheetOp
     Math.max(...layers.map((l, i) => evenlySpaced(l.frames.frames, o.columns).length * (cellW[i] + o.gap)));
   const height = o.gap + layers.length * (o.cellHeight + o.gap);
   const sheet = emptyFrames({ frames: 1, height, width, channels: 3, fps: layers[0].frames.fps });
-  for (let i = 0; i < sheet.data.length; i += 3) sheet.data.set(o.background, i);
+  fillPixels(sheet.data, o.background);
   layers.forEach((layer, row) => {
     const top = o.gap + row * (o.cellHeight + o.gap);
     drawText(
@@ -89,6 +89,13 @@ function checkerboard(width: number, height: number, square: number): Frames {
     }
   }
   return board;
+}
+
+/** `data` set to `pixel` throughout: one pixel written, then copied onto itself in doubling runs. */
+function fillPixels(data: Float32Array, pixel: number[]): void {
+  if (data.length === 0) return;
+  data.set(pixel);
+  for (let n = pixel.length; n < data.length; n *= 2) data.copyWithin(n, 0, Math.min(n, data.length - n));
 }
 
 /** Copies an RGB image into frame 0 of `sheet` at (x, y). */

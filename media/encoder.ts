@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { fsyncFile, tempPathFor } from './atomic.ts';
@@ -7,6 +6,7 @@ import { fileArg, runTool } from './ffmpeg.ts';
 import type { Frames, Quantize } from './frames.ts';
 import { fixGifDisposal } from './gif-disposal.ts';
 import { probeVideo } from './probe.ts';
+import type { ToolProcess } from './spawn.ts';
 import { unstackPlanes, y4mStream } from './y4m.ts';
 
 /** Video formats ffmpeg encodes (a PNG sequence is written without it). */
@@ -155,7 +155,13 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
     ...enc.codec(opts),
     fileArg(tmp),
   ];
-  let child: ChildProcess | undefined;
+  let child: ToolProcess | undefined;
+  /** Whether the process may keep this one alive (a spare must not); set before or after it has started. */
+  let kept = true;
+  const holdChild = (keep: boolean) => {
+    kept = keep;
+    for (const handle of [child, child?.stdin, child?.stdout, child?.stderr]) keep ? handle?.ref() : handle?.unref();
+  };
   const label = `${format} encoder`;
   const done = runTool('ffmpeg', args, {
     file: label,
@@ -163,6 +169,7 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
     ...(enc.tags ? { side: tags() } : {}),
     onSpawn: (c) => {
       child = c;
+      holdChild(kept);
     },
   }).then(
     () => undefined,
@@ -194,11 +201,8 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
       await done;
       await rm(tmp, { force: true });
     },
-    hold(kept) {
-      for (const handle of [child, child?.stdin, child?.stdout, child?.stderr]) {
-        const h = handle as { ref?: () => void; unref?: () => void } | null | undefined;
-        kept ? h?.ref?.() : h?.unref?.();
-      }
+    hold(keep) {
+      holdChild(keep);
     },
   };
 }

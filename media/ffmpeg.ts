@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { MediaError } from './errors.ts';
 import { binaryFor, INSTALL_HINT, type Tool } from './ffmpeg-binaries.ts';
+import { SpawnError, spawnTool, type ToolProcess } from './spawn.ts';
 
 export type { Tool } from './ffmpeg-binaries.ts';
 
@@ -31,7 +31,7 @@ export interface ToolRun {
   /** Bytes fed to the child's fd 3 (ffmpeg's `pipe:3`), like `input`: a second input such as tags. */
   side?: AsyncIterable<Uint8Array>;
   /** Called with the process once spawned (e.g. to unref an encoder kept waiting). */
-  onSpawn?: (child: ChildProcess) => void;
+  onSpawn?: (child: ToolProcess) => void;
   /** Aborting kills the tool at once (SIGKILL) and rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Most stdout bytes to take: past it the tool is killed and the run fails (a file lying about its size). */
@@ -39,22 +39,24 @@ export interface ToolRun {
 }
 
 /** Tools running now, killed when this process exits so none outlives it (Ctrl-C twice, process.exit). */
-const live = new Set<ChildProcess>();
+const live = new Set<ToolProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
 /** Runs ffmpeg or ffprobe with `args`, resolving to its stdout; errors name the file and quote stderr. */
-export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffer> {
+export async function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffer> {
+  run.signal?.throwIfAborted();
+  const stdio: ('pipe' | 'ignore')[] = [
+    run.input ? 'pipe' : 'ignore',
+    'pipe',
+    'pipe',
+    ...(run.side ? ['pipe' as const] : []),
+  ];
+  const child = await spawnTool(executable(tool, run.file), args, stdio).catch((e: unknown) => {
+    throw startFailure(tool, run.file, e);
+  });
   return new Promise((resolvePromise, reject) => {
-    if (run.signal?.aborted) return reject(run.signal.reason);
-    const stdio: ('pipe' | 'ignore')[] = [
-      run.input ? 'pipe' : 'ignore',
-      'pipe',
-      'pipe',
-      ...(run.side ? ['pipe' as const] : []),
-    ];
-    const child: ChildProcess = spawn(executable(tool, run.file), args, { stdio });
     live.add(child);
     run.onSpawn?.(child);
     const out: Buffer[] = [];
@@ -67,6 +69,7 @@ export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffe
     };
     const onAbort = () => stop(run.signal?.reason ?? new Error('aborted'));
     run.signal?.addEventListener('abort', onAbort, { once: true });
+    if (run.signal?.aborted) onAbort();
     child.stdout?.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (run.maxOutputBytes !== undefined && outBytes > run.maxOutputBytes) {
@@ -79,24 +82,9 @@ export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffe
     child.stderr?.on('data', (chunk: Buffer) => {
       err = (err + chunk.toString()).slice(-4000);
     });
-    const settle = () => {
+    child.on('close', (code, signal) => {
       live.delete(child);
       run.signal?.removeEventListener('abort', onAbort);
-    };
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      settle();
-      reject(
-        e.code === 'ENOENT'
-          ? new MediaError('ffmpeg-missing', `${tool} was not found (needed for ${run.file}): ${INSTALL_HINT}`, {
-              file: run.file,
-            })
-          : new MediaError('ffmpeg-failed', `${tool} could not start for ${run.file}: ${e.message}`, {
-              file: run.file,
-            }),
-      );
-    });
-    child.on('close', (code, signal) => {
-      settle();
       if (stopped) reject(stopped);
       else if (code === 0) resolvePromise(Buffer.concat(out));
       else {
@@ -105,9 +93,18 @@ export function runTool(tool: Tool, args: string[], run: ToolRun): Promise<Buffe
       }
     });
     if (run.input && child.stdin) feed(child.stdin, run.input).catch(() => child.stdin?.destroy());
-    const fd3 = child.stdio[3] as NodeJS.WritableStream | null | undefined;
-    if (run.side && fd3) feed(fd3, run.side).catch(() => (fd3 as unknown as { destroy(): void }).destroy());
+    const fd3 = child.stdio[3];
+    if (run.side && fd3) feed(fd3, run.side).catch(() => fd3.destroy());
   });
+}
+
+/** Why a tool did not start, naming the file it was for. */
+function startFailure(tool: Tool, file: string, e: unknown): MediaError {
+  const code = e instanceof SpawnError ? e.code : undefined;
+  if (code === 'ENOENT') {
+    return new MediaError('ffmpeg-missing', `${tool} was not found (needed for ${file}): ${INSTALL_HINT}`, { file });
+  }
+  return new MediaError('ffmpeg-failed', `${tool} could not start for ${file}: ${(e as Error).message}`, { file });
 }
 
 /** Writes chunks to a child's stdin with backpressure; a closed pipe is reported by the exit code instead. */

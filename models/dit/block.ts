@@ -1,16 +1,6 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
-import {
-  attention,
-  concat,
-  type FloatType,
-  geluTanh,
-  layerNorm,
-  reshape,
-  scalar,
-  sliceAxis,
-  split,
-} from '../onnx/nn.ts';
-import { type DitConfig, ditDims, sequenceLength } from './config.ts';
+import { attention, concat, type FloatType, geluTanh, layerNorm, reshape, scalar, split } from '../onnx/nn.ts';
+import { type DitConfig, ditDims } from './config.ts';
 import { type LoraParts, type LoraScales, loraLinear } from './lora.ts';
 import { ADALN, ditLinear, layerPrefix, type WeightTable } from './weights.ts';
 
@@ -57,16 +47,26 @@ export function modulate(ctx: BlockContext, x: string, shift: string, scale: str
   return g.op('Add', [g.op('Mul', [x, onePlus]), shift]);
 }
 
-/** Applies `f(part, 'text' | 'video')` to the text and the video tokens separately and rejoins them. */
-function perStream(ctx: BlockContext, x: string, f: (part: string, stream: 'text' | 'video') => string): string {
-  const { g, c } = ctx;
-  const text = sliceAxis(g, x, 1, 0, c.text_length);
-  const video = sliceAxis(g, x, 1, c.text_length, Number.MAX_SAFE_INTEGER);
-  return concat(g, [f(text, 'text'), f(video, 'video')], 1);
+/**
+ * The sequence as its two streams, text tokens [B, text_length, D] and video tokens [B, video, D]. They
+ * are kept apart everywhere but inside attention: norms, modulation, gates and the MLP act on each token
+ * alone, so splitting the sequence around each of them (and joining it again) only copied it.
+ */
+export interface Tokens {
+  text: string;
+  video: string;
+}
+type Stream = keyof Tokens;
+
+function perStream(h: Tokens, f: (x: string, stream: Stream) => string): Tokens {
+  return { text: f(h.text, 'text'), video: f(h.video, 'video') };
 }
 
-/** One transformer layer with adaLN on separate text and video modulations (AdaLNMixin.layer_forward). */
-export function ditBlock(ctx: BlockContext, h: string, i: number): string {
+/**
+ * One transformer layer with adaLN on separate text and video modulations (AdaLNMixin.layer_forward).
+ * `textOut` false: the text tokens' MLP is left out (after the last layer only video tokens are read).
+ */
+export function ditBlock(ctx: BlockContext, h: Tokens, i: number, textOut = true): Tokens {
   const { g, w, c } = ctx;
   const l = layerPrefix(i);
   const chunks = modulationChunks(ctx, `${ADALN}.adaLN_modulations.${i}.1`, 12);
@@ -79,31 +79,41 @@ export function ditBlock(ctx: BlockContext, h: string, i: number): string {
       bias: w.optional(`${name}.bias`),
       dtype: ctx.dtype,
     });
-  const gated = (x: string, y: string, textGate: string, videoGate: string) =>
-    g.op('Add', [x, perStream(ctx, y, (part, s) => g.op('Mul', [part, s === 'text' ? textGate : videoGate]))]);
+  const { videoTokens } = ditDims(c);
 
-  const attnIn = perStream(ctx, norm(h, `${l}.input_layernorm`), (part, s) =>
-    s === 'text' ? modulate(ctx, part, m.textShiftMsa, m.textScaleMsa) : modulate(ctx, part, m.shiftMsa, m.scaleMsa),
-  );
-  h = gated(h, selfAttention(ctx, attnIn, i), m.textGateMsa, m.gateMsa);
-  const mlpIn = perStream(ctx, norm(h, `${l}.post_attention_layernorm`), (part, s) =>
-    s === 'text' ? modulate(ctx, part, m.textShiftMlp, m.textScaleMlp) : modulate(ctx, part, m.shiftMlp, m.scaleMlp),
-  );
-  const tokens = sequenceLength(c);
-  const up = geluTanh(g, ditLinear(g, w, mlpIn, `${l}.mlp.dense_h_to_4h`, tokens));
-  const mlp = ditLinear(g, w, up, `${l}.mlp.dense_4h_to_h`, tokens);
-  return gated(h, mlp, m.textGateMlp, m.gateMlp);
+  const attnIn = perStream(h, (x, s) => {
+    const normed = norm(x, `${l}.input_layernorm`);
+    return s === 'text'
+      ? modulate(ctx, normed, m.textShiftMsa, m.textScaleMsa)
+      : modulate(ctx, normed, m.shiftMsa, m.scaleMsa);
+  });
+  const attn = selfAttention(ctx, attnIn, i);
+  const gates = { text: m.textGateMsa, video: m.gateMsa };
+  const mid = perStream(h, (x, s) => g.op('Add', [x, g.op('Mul', [attn[s], gates[s]])]));
+  const mlp = (x: string, s: Stream) => {
+    const normed = norm(x, `${l}.post_attention_layernorm`);
+    const input =
+      s === 'text'
+        ? modulate(ctx, normed, m.textShiftMlp, m.textScaleMlp)
+        : modulate(ctx, normed, m.shiftMlp, m.scaleMlp);
+    const tokens = s === 'text' ? c.text_length : videoTokens;
+    const up = geluTanh(g, ditLinear(g, w, input, `${l}.mlp.dense_h_to_4h`, tokens));
+    const out = ditLinear(g, w, up, `${l}.mlp.dense_4h_to_h`, tokens);
+    return g.op('Add', [x, g.op('Mul', [out, s === 'text' ? m.textGateMlp : m.gateMlp])]);
+  };
+  return { text: textOut ? mlp(mid.text, 'text') : mid.text, video: mlp(mid.video, 'video') };
 }
 
 /**
- * Full self-attention over text + video (sat attention_forward_default with AdaLNMixin.attention_fn):
+ * Full self-attention over text + video (sat attention_forward_default with AdaLNMixin.attention_fn),
+ * the only place the two streams meet:
  * query_key_value split into contiguous q, k, v thirds, per-head LayerNorm on q and k, fused attention.
  */
-function selfAttention(ctx: BlockContext, x: string, i: number): string {
+function selfAttention(ctx: BlockContext, h: Tokens, i: number): Tokens {
   const { g, w, c } = ctx;
-  const { hidden, heads, headDim } = ditDims(c);
+  const { hidden, heads, headDim, videoTokens } = ditDims(c);
   const l = layerPrefix(i);
-  const qkv = loraLinear(ctx, x, `${l}.attention.query_key_value`);
+  const qkv = loraLinear(ctx, concat(g, [h.text, h.video], 1), `${l}.attention.query_key_value`);
   let [q, k, v] = split(g, qkv, -1, [hidden, hidden, hidden]);
   if (c.qk_ln) {
     const headNorm = (y: string, list: string) => {
@@ -120,5 +130,7 @@ function selfAttention(ctx: BlockContext, x: string, i: number): string {
     q = headNorm(q, 'query_layernorm_list');
     k = headNorm(k, 'key_layernorm_list');
   }
-  return loraLinear(ctx, attention(g, q, k, v, heads), `${l}.attention.dense`);
+  const out = loraLinear(ctx, attention(g, q, k, v, heads), `${l}.attention.dense`);
+  const [text, video] = split(g, out, 1, [c.text_length, videoTokens]);
+  return { text, video };
 }

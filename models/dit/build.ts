@@ -63,9 +63,8 @@ export function buildDit(config: DitConfig, weights: Weights, opts: BuildDitOpti
     parts,
   };
   let h = embedTokens(g, w, config, video, context, dtype);
-  for (let i = 0; i < config.num_layers; i++) h = ditBlock(ctx, h, i);
-  if (config.use_final_layernorm) h = finalLayerNorm(ctx, h);
-  let out = finalLayer(ctx, h);
+  for (let i = 0; i < config.num_layers; i++) h = ditBlock(ctx, h, i, i < config.num_layers - 1);
+  let out = finalLayer(ctx, config.use_final_layernorm ? finalLayerNorm(ctx, h.video) : h.video);
   if (range) out = cutFrames(g, out, range);
   if (dtype !== 'float32') out = cast(g, out, 'float32');
   g.output(

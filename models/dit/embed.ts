@@ -1,5 +1,6 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
 import { cast, concat, type FloatType, floats, layerNorm, reshape, silu, sliceAxis, transpose } from '../onnx/nn.ts';
+import type { Tokens } from './block.ts';
 import { type DitConfig, ditDims, type FrameRange } from './config.ts';
 import { positionTable, textLayerIndices, timestepFrequencies } from './position.ts';
 import { ditLinear, PATCH, POS, POS_TABLE, type WeightTable } from './weights.ts';
@@ -29,8 +30,9 @@ export function broadcastBatch(g: GraphBuilder, cond: string, x: string): string
 }
 
 /**
- * Text then video tokens [B, text + F·gh·gw, D] with positions added (ImagePatchEmbeddingMixin_layer:
- * per-frame Conv2d patches in (t, h, w) order, text_proj on the T5 features; Basic3DPositionEmbeddingMixin).
+ * Text tokens [B, text, D] and video tokens [B, F·gh·gw, D] with positions added, as the two streams the
+ * blocks keep apart (ImagePatchEmbeddingMixin_layer: per-frame Conv2d patches in (t, h, w) order,
+ * text_proj on the T5 features; Basic3DPositionEmbeddingMixin).
  */
 export function embedTokens(
   g: GraphBuilder,
@@ -39,7 +41,7 @@ export function embedTokens(
   video: string,
   context: string,
   dtype: FloatType,
-): string {
+): Tokens {
   const { frames, gridH, gridW, hidden } = ditDims(c);
   const p = c.patch_size;
   const perFrame = reshape(g, video, [-1, c.in_channels, c.latent_height, c.latent_width]);
@@ -50,24 +52,27 @@ export function embedTokens(
   const byFrame = reshape(g, patches, [-1, frames, hidden, gridH * gridW]);
   const videoTokens = reshape(g, transpose(g, byFrame, [0, 1, 3, 2]), [-1, frames * gridH * gridW, hidden]);
   const text = ditLinear(g, w, context, `${PATCH}.text_proj`, c.text_length);
-  return g.op('Add', [concat(g, [text, videoTokens], 1), positions(g, w, c, dtype)]);
+  const pos = positions(g, w, c, dtype);
+  return { text: g.op('Add', [text, pos.text]), video: g.op('Add', [videoTokens, pos.video]) };
 }
 
 /**
- * [text + video, D]: the first text + video rows of the position table (the checkpoint's `pos_embedding`,
+ * [text, D] and [video, D]: the first text + video rows of the position table (the checkpoint's `pos_embedding`,
  * which may hold more frames than a call uses, else recomputed), plus the layer embedding on the text rows
  * where the DiT has a layer embedder: txt_embedder = Linear(1→D) then nn.LayerNorm of each token's prompt
  * index (Basic3DPositionEmbeddingMixin.position_embedding_forward). As the reference, a one-frame
  * sequence gets no layer embedding.
  */
-function positions(g: GraphBuilder, w: WeightTable, c: DitConfig, dtype: FloatType): string {
+function positions(g: GraphBuilder, w: WeightTable, c: DitConfig, dtype: FloatType): Tokens {
   const { frames, posFrames, gridH, gridW, hidden } = ditDims(c);
   const rows = c.text_length + frames * gridH * gridW;
   const stored = w.supplied(POS_TABLE)
     ? w.get(POS_TABLE)
     : floats(g, positionTable(c), [1, c.text_length + posFrames * gridH * gridW, hidden], dtype);
-  const table = sliceAxis(g, reshape(g, stored, [-1, hidden]), 0, 0, rows);
-  if (frames === 1 || !c.learnable_txt_embed) return table;
+  const table = reshape(g, stored, [-1, hidden]);
+  const text = sliceAxis(g, table, 0, 0, c.text_length);
+  const video = sliceAxis(g, table, 0, c.text_length, rows);
+  if (frames === 1 || !c.learnable_txt_embed) return { text, video };
   const index = floats(g, textLayerIndices(c), [c.text_length, 1], dtype);
   const projected = ditLinear(g, w, index, `${POS}.txt_embedder.0`);
   const layer = layerNorm(g, projected, {
@@ -77,8 +82,7 @@ function positions(g: GraphBuilder, w: WeightTable, c: DitConfig, dtype: FloatTy
     bias: w.get(`${POS}.txt_embedder.1.bias`),
     dtype,
   });
-  const text = g.op('Add', [sliceAxis(g, table, 0, 0, c.text_length), layer]);
-  return concat(g, [text, sliceAxis(g, table, 0, c.text_length, END)], 0);
+  return { text: g.op('Add', [text, layer]), video };
 }
 
 /**

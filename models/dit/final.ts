@@ -1,9 +1,12 @@
-import { layerNorm, reshape, sliceAxis, transpose } from '../onnx/nn.ts';
+import { layerNorm, reshape, transpose } from '../onnx/nn.ts';
 import { type BlockContext, modulate, modulationChunks } from './block.ts';
 import { ditDims } from './config.ts';
 import { ditLinear, FINAL, FINAL_LN } from './weights.ts';
 
-/** SAT BaseTransformer's final_layernorm over the whole sequence after the last block (use_final_layernorm). */
+/**
+ * SAT BaseTransformer's final_layernorm after the last block (use_final_layernorm), on the video tokens:
+ * it normalises each token alone, and only the video tokens are read after it.
+ */
 export function finalLayerNorm(ctx: BlockContext, h: string): string {
   const { g, w, c } = ctx;
   return layerNorm(g, h, {
@@ -16,14 +19,13 @@ export function finalLayerNorm(ctx: BlockContext, h: string): string {
 }
 
 /**
- * Video tokens → latent frames [B, F, C_out, H, W] (FinalLayerMixin.final_forward: adaLN shift then
+ * Video tokens [B, video, D] → latent frames [B, F, C_out, H, W] (FinalLayerMixin.final_forward: adaLN shift then
  * scale, norm_final, linear to p·p·C channels, unpatchify "b (t h w) (c p q) -> b t c (h p) (w q)").
  */
-export function finalLayer(ctx: BlockContext, h: string): string {
+export function finalLayer(ctx: BlockContext, video: string): string {
   const { g, w, c } = ctx;
   const { frames, gridH, gridW } = ditDims(c);
   const p = c.patch_size;
-  const video = sliceAxis(g, h, 1, c.text_length, Number.MAX_SAFE_INTEGER);
   const [shift, scale] = modulationChunks(ctx, `${FINAL}.adaLN_modulation.1`, 2);
   const normed = layerNorm(g, video, {
     width: c.hidden_size,

@@ -149,7 +149,7 @@ export const decompose = defineNode({
       onStep(i, n, denoised) {
         ctx.progress((0.9 * (i + 1)) / n, `step ${i + 1}/${n}`);
         if (previewEvery > 0 && ((i + 1) % previewEvery === 0 || i + 1 === n)) {
-          ctx.preview(latentPreviews(denoised, latent.layout, model.pack.config.latentScale));
+          ctx.preview(() => latentPreviews(denoised, latent.layout, model.pack.config.latentScale));
         }
       },
     });

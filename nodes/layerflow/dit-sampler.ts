@@ -352,7 +352,7 @@ export const ditSampler = defineNode({
           ctx.progress((i + 1) / n, `step ${i + 1}/${n}`);
           const k = params.previewEvery;
           if (k > 0 && ((i + 1) % k === 0 || i + 1 === n)) {
-            ctx.preview(latentPreviews(denoised, layout, scale));
+            ctx.preview(() => latentPreviews(denoised, layout, scale));
           }
         },
       },

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -316,4 +316,86 @@ test('prepare runs when the job starts for sinks that will run, reaches run, and
   log.length = 0;
   await executeWorkflow(wf(2), registry, { outDir, cache });
   assert.deepEqual(log.filter((l) => l.startsWith('prepare')).sort(), ['prepare a', 'prepare b']);
+});
+
+test('a cached sink brings back only the files it reported, not those of sinks that ran beside it', async () => {
+  const { registry } = toyEngine();
+  let open = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  // `slow` writes its file only after `fast` has written its own, so both run at once
+  registry.register(
+    defineNode({
+      type: 'toy.reported-save',
+      version: 1,
+      category: 'Toy',
+      title: 'Reported save',
+      docs: '',
+      purity: 'sink',
+      writesRunFiles: true,
+      inputs: { value: { type: { kind: 'Number' } } },
+      outputs: {},
+      params: z.object({ name: z.string(), waits: z.boolean() }),
+      run: async (inputs, params, ctx) => {
+        if (params.waits) await gate;
+        await writeFile(join(ctx.outDir, `${params.name}.txt`), String(inputs.value));
+        if (!params.waits) open();
+        ctx.report({ files: [`${params.name}.txt`] });
+        return {};
+      },
+    }),
+  );
+  const save = (name: string, waits: boolean) => ({
+    type: 'toy.reported-save',
+    typeVersion: 1,
+    params: { name, waits },
+    inputs: { value: link('n', 'value') },
+  });
+  const n = { type: 'toy.num', typeVersion: 1, params: { value: 3 } };
+  const cache = new ValueCache();
+  const [first, second] = [join(outDir, 'reported-1'), join(outDir, 'reported-2')];
+  await Promise.all([mkdir(first), mkdir(second)]);
+  const both = mustLoad({ schemaVersion: 2, nodes: { n, slow: save('slow', true), fast: save('fast', false) } });
+  assert.equal((await executeWorkflow(both, registry, { outDir: first, cache })).status, 'finished');
+  // the next run has only `slow`: a cache hit, whose folder must not get `fast`'s file from the first run
+  const alone = mustLoad({ schemaVersion: 2, nodes: { n, slow: save('slow', true) } });
+  const result = await executeWorkflow(alone, registry, { outDir: second, cache });
+  assert.equal(result.nodes.slow.cached, true);
+  assert.deepEqual((await readdir(second)).sort(), ['slow.txt']);
+});
+
+test('previews given as a function are rendered only when the job has a listener', async () => {
+  const { registry } = toyEngine();
+  let rendered = 0;
+  registry.register(
+    defineNode({
+      type: 'toy.previewer',
+      version: 1,
+      category: 'Toy',
+      title: 'Previewer',
+      docs: '',
+      purity: 'pure',
+      inputs: {},
+      outputs: { value: { type: { kind: 'Number' } } },
+      params: z.object({}),
+      run: async (_inputs, _params, ctx) => {
+        ctx.preview(() => {
+          rendered++;
+          return [{ label: 'x', dataUrl: 'data:image/png;base64,AAAA' }];
+        });
+        return { value: 1 };
+      },
+    }),
+  );
+  const wf = mustLoad({ schemaVersion: 2, nodes: { p: { type: 'toy.previewer', typeVersion: 1, params: {} } } });
+  assert.equal((await executeWorkflow(wf, registry, { outDir, targets: ['p'] })).status, 'finished');
+  assert.equal(rendered, 0, 'nobody listens: not rendered');
+  const events: EngineEvent[] = [];
+  await executeWorkflow(wf, registry, { outDir, targets: ['p'], onEvent: (e) => events.push(e) });
+  assert.equal(rendered, 1);
+  const preview = events.find((e) => e.type === 'node-preview');
+  assert.deepEqual(preview?.type === 'node-preview' && preview.previews, [
+    { label: 'x', dataUrl: 'data:image/png;base64,AAAA' },
+  ]);
 });

@@ -25,7 +25,7 @@ export function recordingContext(
     signal,
     outDir,
     progress: (fraction, message) => recorded.progress.push({ fraction, message }),
-    preview: (p) => recorded.previews.push(p),
+    preview: (p) => recorded.previews.push(typeof p === 'function' ? p() : p),
     log: { info: log, warn: log, error: log },
     report: (facts) => Object.assign(recorded.facts, facts),
     workflowJson: '{"schemaVersion":2,"nodes":{}}',

@@ -26,7 +26,7 @@ export function fakeContext(outDir: string, nodeId = 'node1', signal = new Abort
     signal,
     outDir,
     progress: (fraction) => recorded.progress.push(fraction),
-    preview: (previews) => recorded.previews.push(previews),
+    preview: (previews) => recorded.previews.push(typeof previews === 'function' ? previews() : previews),
     log: { info: log('info'), warn: log('warn'), error: log('error') },
     report: (facts) => Object.assign(recorded.facts, facts),
     workflowJson: TEST_WORKFLOW_JSON,
