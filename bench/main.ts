@@ -25,7 +25,7 @@ interface Bench {
   run(reps: number, wanted: (id: FigureId) => boolean): Promise<Figure[]>;
 }
 
-/** In run order; the whole default run stays within about five minutes on two cores. */
+/** In run order; the whole default run takes ≈ 25 min on two cores, most of it import-scale (last). */
 const BENCHES: Bench[] = [
   { ids: ['engine-overhead', 'engine-overhead-nosave', 'cached-rerun'], reps: 5, run: pipelineFigures },
   { ids: ['memory'], reps: 3, run: async (reps) => [await memoryFigure(reps)] },
