@@ -8,7 +8,7 @@ import { carryFeeds } from '../../models/vae/carry-feeds.ts';
 import { LayerflowError } from './errors.ts';
 import { decoderLatents, layerClips } from './pixels.ts';
 import { packFile } from './text-encode.ts';
-import { decodePasses } from './vae-passes.ts';
+import { ChunkFramesParam, decodePasses } from './vae-passes.ts';
 import { handleOf, type LatentValue, type LayeredVideoValue, type PackHandle } from './values.ts';
 
 export interface DecodeOptions {
@@ -121,13 +121,7 @@ export const vaeDecode = defineNode({
   inputs: { vae: { type: { kind: 'VAE' } }, latent: { type: { kind: 'Latent' } } },
   outputs: { layers: { type: { kind: 'LayeredVideo' }, docs: 'One clip per layer, model convention.' } },
   params: z.object({
-    chunkFrames: z
-      .number()
-      .int()
-      .min(0)
-      .max(100000)
-      .default(0)
-      .meta({ widget: 'number', label: 'Chunk frames (0 = one pass)', step: 1 }),
+    chunkFrames: ChunkFramesParam,
   }),
   infer(inputs) {
     const vae = inputs.vae;

@@ -13,7 +13,7 @@ import { FitParam, videoNotes } from './fit-notes.ts';
 import { conditionRange, type SequenceLayout, sequenceLayout } from './layout.ts';
 import { fitClip, latentsFromZ, matteClip, mattePlane, overGrey, planarSequence, samplePosterior } from './pixels.ts';
 import { packFile } from './text-encode.ts';
-import { encodePasses } from './vae-passes.ts';
+import { ChunkFramesParam, encodePasses } from './vae-passes.ts';
 import { handleOf, type LatentValue, type LayeredVideoValue, type PackHandle } from './values.ts';
 
 /** The tasks that take given layers. */
@@ -280,13 +280,7 @@ export const vaeEncode = defineNode({
       .max(2 ** 32 - 1)
       .default(0)
       .meta({ widget: 'number', label: 'Posterior seed (sample)', step: 1 }),
-    chunkFrames: z
-      .number()
-      .int()
-      .min(0)
-      .max(100000)
-      .default(0)
-      .meta({ widget: 'number', label: 'Chunk frames (0 = one pass)', step: 1 }),
+    chunkFrames: ChunkFramesParam,
     fit: FitParam,
   }),
   infer(inputs, params) {

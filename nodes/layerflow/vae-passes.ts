@@ -1,4 +1,14 @@
+import { z } from 'zod';
 import { LayerflowError } from './errors.ts';
+
+/** VAE Encode's and Decode's `chunkFrames` (0 = one pass; each node's docs say what a pass holds). */
+export const ChunkFramesParam = z
+  .number()
+  .int()
+  .min(0)
+  .max(100000)
+  .default(0)
+  .meta({ widget: 'number', label: 'Chunk frames (0 = one pass)', step: 1 });
 
 /** One VAE encoder pass: the pixel frames it reads, the latent frames it yields, how many lead-in latents to drop. */
 export interface EncodePass {
