@@ -81,8 +81,14 @@ export const FIGURES = {
     target: { max: 0.8 },
   },
   'dit-roofline': {
-    title: 'DiT forward vs GEMM roofline',
+    title: 'DiT forward vs GEMM roofline (tiny DiT, head dim 16)',
     ratio: 'DiT forward ms ÷ (analytic FLOPs ÷ peak ORT GEMM FLOP/s)',
+    target: { max: 1.25 },
+  },
+  'dit-roofline-mid': {
+    title: 'DiT forward vs GEMM roofline (mid DiT, head dim 64)',
+    ratio: 'DiT forward ms ÷ (analytic FLOPs ÷ peak ORT GEMM FLOP/s)',
+    target: { max: 1.25 },
   },
   'vae-roofline': {
     title: 'VAE decode vs GEMM roofline (17 frames 64×96)',

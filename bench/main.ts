@@ -6,7 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { compositorFigure } from './compositor.ts';
-import { ditRooflineFigure } from './dit-roofline.ts';
+import { ditRooflineFigures } from './dit-roofline.ts';
 import { editorFigures } from './editor.ts';
 import { farmFigures } from './farm.ts';
 import { FIGURES, type Figure, type FigureId, failedFigure, loadNow, withLoad } from './figure.ts';
@@ -30,7 +30,7 @@ const BENCHES: Bench[] = [
   { ids: ['engine-overhead', 'engine-overhead-nosave', 'cached-rerun'], reps: 5, run: pipelineFigures },
   { ids: ['memory'], reps: 3, run: async (reps) => [await memoryFigure(reps)] },
   { ids: ['compositor', 'compositor-float'], reps: 7, run: compositorFigure },
-  { ids: ['dit-roofline'], reps: 7, run: async (reps) => [await ditRooflineFigure(reps)] },
+  { ids: ['dit-roofline', 'dit-roofline-mid'], reps: 7, run: ditRooflineFigures },
   { ids: ['vae-roofline', 'vae-roofline-tile'], reps: 5, run: vaeRooflineFigures },
   { ids: ['editor-open', 'editor-pan'], reps: 3, run: editorFigures },
   { ids: ['farm-throughput', 'farm-latency'], reps: 3, run: farmFigures },
