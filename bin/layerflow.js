@@ -3,10 +3,14 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { engineEnv } from './engine-env.js';
 
 const tsx = import.meta.resolve('tsx');
 const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
-const child = spawn(process.execPath, ['--import', tsx, main, ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', tsx, main, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: engineEnv(),
+});
 
 // Ctrl-C reaches the child from the terminal itself (same process group); forwarding it would count twice.
 process.on('SIGINT', () => {});

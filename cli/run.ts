@@ -6,6 +6,7 @@ import { runJob } from '../graph-engine/run-job.ts';
 import { resolveSeeds } from '../graph-engine/seeds.ts';
 import { validateWorkflow } from '../graph-engine/validate.ts';
 import { loadWorkflow, type Workflow } from '../graph-engine/workflow.ts';
+import { setSessionPolicy } from '../models/session/sessions.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { redisUrl, wholeNumber } from './farm-args.ts';
 import { COMMAND_HELP } from './help.ts';
@@ -115,6 +116,8 @@ async function execute(
   const { workflow: seeded, seeds } = resolveSeeds(workflow, registry);
   const controller = new AbortController();
   const release = interruptOnSigint(controller, (m) => view.say(m));
+  // One job, then the process ends: a session the rest of the run does not use is let go.
+  setSessionPolicy('release-idle');
   try {
     const outcome = await runJob(
       { id: newJobId(), ...job, workflow: seeded, seeds },

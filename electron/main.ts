@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OUTPUT_SCHEME } from '../api/output-url.ts';
 import { defaultDataDir, studioPaths } from '../api/studio-paths.ts';
+import { engineEnv } from '../bin/engine-env.js';
 import { fileResponse } from './file-response.ts';
 import { outputFileFor } from './output-protocol.ts';
 import { isOwnPage } from './own-page.ts';
@@ -127,6 +128,7 @@ async function createWindow(): Promise<void> {
   const engine = utilityProcess.fork(join(here, 'engine-process.mjs'), [], {
     serviceName: 'LayerFlow engine',
     stdio: 'inherit',
+    env: engineEnv(),
   });
   const windows = new Map<number, WebContents>();
   engine.on('message', ({ senderId, message }) => windows.get(senderId)?.send(CHANNEL, message));

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { engineEnv } from '../bin/engine-env.js';
 import { type JobRunner, RunnerCrashedError, type RunSummary } from './job-runner.ts';
 import type { FromWorker, ToWorker } from './job-worker.ts';
 
@@ -30,6 +31,7 @@ export function childRunner(opts: ChildRunnerOptions): JobRunner {
       execArgv: ['--import', import.meta.resolve('tsx')],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: engineEnv(),
     });
     child = proc;
     proc.once('exit', () => {

@@ -11,6 +11,7 @@
  * works is used.
  */
 import { realpathSync } from 'node:fs';
+import { freemem, totalmem } from 'node:os';
 import ort from 'onnxruntime-node';
 import { float32CopyOf } from './float32-copy.ts';
 import { chooseProviders, detectFacts, type ProviderPlan, requestedFromEnv } from './providers.ts';
@@ -28,6 +29,24 @@ export interface ManagedSession {
   provider: string;
   ort: ort.InferenceSession;
   stats: { calls: number; ms: number };
+  /** Callers inside useSession now: a session with none is idle and may be let go (SessionPolicy). */
+  users: number;
+  /** Released (as idle, or by `release`): a caller that still has it asks getSession again. */
+  released: boolean;
+}
+
+/**
+ * When idle sessions are released, checked each time another session is about to be created:
+ * `release-idle` always (one-shot runs such as `layerflow run`: a session the rest of the run does not use
+ * is memory held for nothing; the DiT's weights would otherwise sit beside the VAE decode's activations);
+ * `keep` (the default, for the editor, the server and workers) only while memory is tight, less than a
+ * quarter of the machine's available, so a re-run that needs the sampler again does not load its weights again.
+ */
+export type SessionPolicy = 'keep' | 'release-idle';
+let policy: SessionPolicy = 'keep';
+
+export function setSessionPolicy(p: SessionPolicy): void {
+  policy = p;
 }
 
 export interface DeviceReport {
@@ -39,6 +58,8 @@ export interface DeviceReport {
 }
 
 const sessions = new Map<string, Promise<ManagedSession>>();
+/** The sessions of `sessions` whose creation has finished. */
+const created = new Map<string, ManagedSession>();
 let lastDevice: DeviceReport | undefined;
 let log: (message: string) => void = (m) => console.warn(m);
 
@@ -59,9 +80,12 @@ export function getSession(path: string, options: SessionOptions = {}): Promise<
   const key = `${file}\u0000${requested?.join(',') ?? 'auto'}`;
   let entry = sessions.get(key);
   if (!entry) {
-    entry = createSession(file, providerPlan(requested));
+    entry = releaseIdle().then(() => createSession(file, providerPlan(requested)));
     sessions.set(key, entry);
-    entry.catch(() => sessions.delete(key)); // a failed creation is not cached
+    entry.then(
+      (s) => (sessions.get(key) === entry ? created.set(key, s) : undefined),
+      () => sessions.delete(key), // a failed creation is not cached
+    );
   }
   return entry;
 }
@@ -76,7 +100,7 @@ async function createSession(file: string, plan: ProviderPlan): Promise<ManagedS
         enableCpuMemArena: false,
       });
       lastDevice = { provider, reason: reasonFor(provider, plan, fallbacks), fallbacks };
-      return { path: file, loaded, provider, ort: session, stats: { calls: 0, ms: 0 } };
+      return { path: file, loaded, provider, ort: session, stats: { calls: 0, ms: 0 }, users: 0, released: false };
     } catch (err) {
       const error = (err as Error).message.split('\n')[0];
       fallbacks.push({ provider, error });
@@ -85,6 +109,45 @@ async function createSession(file: string, plan: ProviderPlan): Promise<ManagedS
     }
   }
   throw new Error(`${file}: no execution provider to try`);
+}
+
+/**
+ * `fn` with the session for `path`, which is not released as idle while `fn` runs (see SessionPolicy):
+ * how nodes hold a session across their runs of it.
+ */
+export async function useSession<T>(
+  path: string,
+  fn: (session: ManagedSession) => Promise<T>,
+  options: SessionOptions = {},
+): Promise<T> {
+  let session = await getSession(path, options);
+  while (session.released) session = await getSession(path, options);
+  session.users++;
+  try {
+    return await fn(session);
+  } finally {
+    session.users--;
+  }
+}
+
+/** Whether less than a quarter of the machine's memory (or of the process's cgroup limit) is available. */
+function memoryTight(): boolean {
+  const limit = process.constrainedMemory?.() || Number.POSITIVE_INFINITY;
+  return freemem() < Math.min(totalmem(), limit) / 4;
+}
+
+/** Releases the created sessions nobody is using, as the policy says, before another is created. */
+async function releaseIdle(): Promise<void> {
+  if (policy === 'keep' && !memoryTight()) return;
+  const idle = [...created].filter(([, s]) => s.users === 0);
+  for (const [key] of idle) {
+    sessions.delete(key);
+    created.delete(key);
+  }
+  for (const [, s] of idle) {
+    s.released = true;
+    await s.ort.release();
+  }
 }
 
 /** The model a CPU session loads: the float32 copy of a float16 graph (made on first use), else the file. */
@@ -119,9 +182,16 @@ export async function release(path?: string): Promise<void> {
   const file = path === undefined ? undefined : realpathSync(path);
   const keys = [...sessions.keys()].filter((k) => file === undefined || k.startsWith(`${file}\u0000`));
   const entries = keys.map((k) => sessions.get(k) as Promise<ManagedSession>);
-  for (const k of keys) sessions.delete(k);
+  for (const k of keys) {
+    sessions.delete(k);
+    created.delete(k);
+  }
   const settled = await Promise.allSettled(entries);
-  for (const s of settled) if (s.status === 'fulfilled') await s.value.ort.release();
+  for (const s of settled) {
+    if (s.status !== 'fulfilled') continue;
+    s.value.released = true;
+    await s.value.ort.release();
+  }
 }
 
 /** How many sessions are open (for tests and memory reports). */

@@ -8,7 +8,7 @@ import type { DynamicCfgParams } from '../../models/sampler/guidance.ts';
 import { gaussianNoise } from '../../models/sampler/noise.ts';
 import { memoryFacts } from '../../models/session/memory.ts';
 import { runSession, type Tensor } from '../../models/session/run.ts';
-import { device, getSession } from '../../models/session/sessions.ts';
+import { device, type ManagedSession, useSession } from '../../models/session/sessions.ts';
 import { LayerflowError } from './errors.ts';
 import { latentPreviews } from './latent-preview.ts';
 import { conditionRange, frameSize, type SequenceLayout, sequenceLayout } from './layout.ts';
@@ -151,15 +151,15 @@ function transformerFile(model: ModelHandle, task: Task) {
  * rows as `context`, the LoRA strengths, and the spliced given frames as `cond_input`. Checks the signal
  * before and after every evaluation, so a cancel lands within one step.
  */
-async function transformerNetwork(
+function transformerNetwork(
+  session: ManagedSession,
   model: ModelHandle,
   layout: SequenceLayout,
   text: { cond: Float32Array; uncond: Float32Array },
   spliced: GivenFrames | undefined,
   signal?: AbortSignal,
-): Promise<BatchNetwork> {
+): BatchNetwork {
   const { pack } = model;
-  const session = await getSession(transformerFile(model, layout.task).abs);
   const takes = new Set(session.ort.inputNames);
   const D = frameSize(layout);
   const contextDims = [layout.condition.prompts.length * pack.config.textTokensPerLayer, pack.config.textHidden];
@@ -214,25 +214,27 @@ export async function sampleLayers(
     spliced ? spliceGiven(x, spliced.latents, spliced.from, frameSize(layout)) : x;
   const T = layout.latentFrames - (spliced ? spliced.latents.length / frameSize(layout) : 0);
   const rng = hooks.noise ?? gaussianNoise(settings.seed);
-  const network = await transformerNetwork(model, layout, text, spliced, hooks.signal);
-  let last: { x: Float32Array; v: Float32Array[] } | undefined;
-  const x = await sampleDpmpp2m({
-    ...resolveSchedule(config, settings),
-    x: rng(T * frameSize(layout)),
-    shape: [1, T, ...layout.frameShape] as LatentShape,
-    noise: rng,
-    batchNetwork: hooks.onTrace
-      ? async (xIn, t, a, rows) => {
-          last = { x: xIn, v: await network(xIn, t, a, rows) };
-          return last.v;
-        }
-      : network,
-    ...(fixed ? { fixedFrames: { from: fixed.from, latents: fixed.latents } } : {}),
-    signal: hooks.signal,
-    onStep: (i, n, denoised, xOut) => {
-      if (last) hooks.onTrace?.(i, { xIn: last.x, v: last.v, denoised, xOut });
-      return hooks.onStep?.(i, n, withGiven(denoised));
-    },
+  const x = await useSession(transformerFile(model, layout.task).abs, (session) => {
+    const network = transformerNetwork(session, model, layout, text, spliced, hooks.signal);
+    let last: { x: Float32Array; v: Float32Array[] } | undefined;
+    return sampleDpmpp2m({
+      ...resolveSchedule(config, settings),
+      x: rng(T * frameSize(layout)),
+      shape: [1, T, ...layout.frameShape] as LatentShape,
+      noise: rng,
+      batchNetwork: hooks.onTrace
+        ? async (xIn, t, a, rows) => {
+            last = { x: xIn, v: await network(xIn, t, a, rows) };
+            return last.v;
+          }
+        : network,
+      ...(fixed ? { fixedFrames: { from: fixed.from, latents: fixed.latents } } : {}),
+      signal: hooks.signal,
+      onStep: (i, n, denoised, xOut) => {
+        if (last) hooks.onTrace?.(i, { xIn: last.x, v: last.v, denoised, xOut });
+        return hooks.onStep?.(i, n, withGiven(denoised));
+      },
+    });
   });
   return {
     task: settings.task,

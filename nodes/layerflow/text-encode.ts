@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineNode } from '../../graph-engine/spec.ts';
 import type { ModelPack } from '../../models/pack/read.ts';
 import { runSession } from '../../models/session/run.ts';
-import { getSession } from '../../models/session/sessions.ts';
+import { useSession } from '../../models/session/sessions.ts';
 import { loadTokenizer, type T5Tokenizer } from '../../models/tokenizer/index.ts';
 import { LayerflowError } from './errors.ts';
 import type { LayerTextValue } from './layer-prompts.ts';
@@ -33,15 +33,16 @@ export function packFile(pack: ModelPack, role: string) {
 async function encodeTexts(pack: ModelPack, texts: string[]): Promise<Float32Array> {
   const { textTokensPerLayer: tokens, textHidden } = pack.config;
   const encoding = tokenizerOf(pack).encode(texts, tokens);
-  const session = await getSession(packFile(pack, 'textEncoder').abs);
-  // The reference calls T5 with input_ids only, so padding takes part in attention: a graph that takes a
-  // mask (a third-party export) gets all ones, never the tokenizer's padding mask.
-  const wantsMask = session.ort.inputNames.includes('attention_mask');
-  const out = await runSession(session, {
-    input_ids: { dims: encoding.dims, data: encoding.ids },
-    ...(wantsMask
-      ? { attention_mask: { dims: encoding.dims, data: new BigInt64Array(encoding.ids.length).fill(1n) } }
-      : {}),
+  const out = await useSession(packFile(pack, 'textEncoder').abs, (session) => {
+    // The reference calls T5 with input_ids only, so padding takes part in attention: a graph that takes a
+    // mask (a third-party export) gets all ones, never the tokenizer's padding mask.
+    const wantsMask = session.ort.inputNames.includes('attention_mask');
+    return runSession(session, {
+      input_ids: { dims: encoding.dims, data: encoding.ids },
+      ...(wantsMask
+        ? { attention_mask: { dims: encoding.dims, data: new BigInt64Array(encoding.ids.length).fill(1n) } }
+        : {}),
+    });
   });
   const hidden = out.last_hidden_state;
   if (!hidden) throw new LayerflowError('bad-pack', 'the text encoder has no last_hidden_state output');

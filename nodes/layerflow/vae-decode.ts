@@ -3,7 +3,7 @@ import type { PortType } from '../../graph-engine/ports.ts';
 import { defineNode } from '../../graph-engine/spec.ts';
 import type { ModelPack } from '../../models/pack/read.ts';
 import { runSession, type Tensor } from '../../models/session/run.ts';
-import { getSession } from '../../models/session/sessions.ts';
+import { useSession } from '../../models/session/sessions.ts';
 import { carryFeeds } from '../../models/vae/carry-feeds.ts';
 import { LayerflowError } from './errors.ts';
 import { decoderLatents, layerClips } from './pixels.ts';
@@ -42,38 +42,39 @@ export async function decodeSequence(
       'latent',
     );
   }
-  const session = await getSession(packFile(pack, 'vaeDecoder').abs);
-  const z = decoderLatents(latent.data, shape, c.latentScale);
-  const [T, C, h, w] = shape;
-  const F = layout.pixelFrames;
-  const passes = decodePasses(T, layout.temporalCompression, options.chunkFrames ?? 0, F % 2 === 1);
-  const carries = session.ort.inputNames.includes('carry');
-  if (passes.length > 1 && !carries && pack.manifest.kind !== 'demo') {
-    throw new LayerflowError(
-      'bad-pack',
-      "this pack's VAE decoder cannot decode in passes (it was made before they existed): import the pack again, or set chunk frames to 0",
-      'chunkFrames',
-    );
-  }
-  let out: Float32Array | undefined;
-  let previous: Record<string, Tensor> | undefined;
-  let done = 0;
-  for (const [a, b] of passes) {
-    options.signal?.throwIfAborted();
-    const part = { dims: [1, C, b - a, h, w], data: framesOf(z, [C, T, h * w], a, b) };
-    const result = await runSession(session, { z: part, ...carryFeeds(session.ort.inputNames, previous) });
-    const pass = result.out;
-    const [, channels, f, H, W] = pass.dims;
-    if (done + f > F) throw framesError(done + f, T, F);
-    out ??= new Float32Array(channels * F * H * W);
-    for (let ch = 0; ch < channels; ch++) {
-      out.set((pass.data as Float32Array).subarray(ch * f * H * W, (ch + 1) * f * H * W), (ch * F + done) * H * W);
+  return useSession(packFile(pack, 'vaeDecoder').abs, async (session) => {
+    const z = decoderLatents(latent.data, shape, c.latentScale);
+    const [T, C, h, w] = shape;
+    const F = layout.pixelFrames;
+    const passes = decodePasses(T, layout.temporalCompression, options.chunkFrames ?? 0, F % 2 === 1);
+    const carries = session.ort.inputNames.includes('carry');
+    if (passes.length > 1 && !carries && pack.manifest.kind !== 'demo') {
+      throw new LayerflowError(
+        'bad-pack',
+        "this pack's VAE decoder cannot decode in passes (it was made before they existed): import the pack again, or set chunk frames to 0",
+        'chunkFrames',
+      );
     }
-    done += f;
-    previous = result;
-  }
-  if (done !== F || !out) throw framesError(done, T, F);
-  return out;
+    let out: Float32Array | undefined;
+    let previous: Record<string, Tensor> | undefined;
+    let done = 0;
+    for (const [a, b] of passes) {
+      options.signal?.throwIfAborted();
+      const part = { dims: [1, C, b - a, h, w], data: framesOf(z, [C, T, h * w], a, b) };
+      const result = await runSession(session, { z: part, ...carryFeeds(session.ort.inputNames, previous) });
+      const pass = result.out;
+      const [, channels, f, H, W] = pass.dims;
+      if (done + f > F) throw framesError(done + f, T, F);
+      out ??= new Float32Array(channels * F * H * W);
+      for (let ch = 0; ch < channels; ch++) {
+        out.set((pass.data as Float32Array).subarray(ch * f * H * W, (ch + 1) * f * H * W), (ch * F + done) * H * W);
+      }
+      done += f;
+      previous = result;
+    }
+    if (done !== F || !out) throw framesError(done, T, F);
+    return out;
+  });
 }
 
 /** Frames [a, b) of a planar [C, T, hw] tensor (the tensor itself when that is all of it). */

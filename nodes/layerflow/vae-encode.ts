@@ -7,7 +7,7 @@ import type { ModelPack } from '../../models/pack/read.ts';
 import type { Task } from '../../models/pack/schema.ts';
 import { gaussianNoise } from '../../models/sampler/noise.ts';
 import { runSession } from '../../models/session/run.ts';
-import { getSession } from '../../models/session/sessions.ts';
+import { useSession } from '../../models/session/sessions.ts';
 import { LayerflowError } from './errors.ts';
 import { FitParam, videoNotes } from './fit-notes.ts';
 import { conditionRange, type SequenceLayout, sequenceLayout } from './layout.ts';
@@ -80,33 +80,34 @@ async function encodeMoments(
   chunkFrames: number,
   signal?: AbortSignal,
 ): Promise<Float32Array> {
-  const session = await getSession(packFile(pack, 'vaeEncoder').abs);
-  const { height: H, width: W, pixelFrames: F, latentFrames: T } = layout;
-  const frame = H * W;
-  const [C, h, w] = layout.frameShape;
-  const hw = h * w;
-  const out = new Float32Array(2 * C * T * hw);
-  for (const pass of encodePasses(F, layout.temporalCompression, chunkFrames)) {
-    signal?.throwIfAborted();
-    const [p0, p1] = pass.pixels;
-    const n = p1 - p0;
-    const x = new Float32Array(3 * n * frame);
-    for (let c = 0; c < 3; c++) x.set(planar.subarray((c * F + p0) * frame, (c * F + p1) * frame), c * n * frame);
-    const { moments } = await runSession(session, { x: { dims: [1, 3, n, H, W], data: x } });
-    const [a, b] = pass.latents;
-    const t = b - a + pass.skip;
-    if (moments.dims.join(',') !== [1, 2 * C, t, h, w].join(',')) {
-      throw new LayerflowError(
-        'shape-mismatch',
-        `the VAE encoder gave [${moments.dims.join(', ')}] for ${n} frames; the pack config implies [1, ${2 * C}, ${t}, ${h}, ${w}]`,
-      );
+  return useSession(packFile(pack, 'vaeEncoder').abs, async (session) => {
+    const { height: H, width: W, pixelFrames: F, latentFrames: T } = layout;
+    const frame = H * W;
+    const [C, h, w] = layout.frameShape;
+    const hw = h * w;
+    const out = new Float32Array(2 * C * T * hw);
+    for (const pass of encodePasses(F, layout.temporalCompression, chunkFrames)) {
+      signal?.throwIfAborted();
+      const [p0, p1] = pass.pixels;
+      const n = p1 - p0;
+      const x = new Float32Array(3 * n * frame);
+      for (let c = 0; c < 3; c++) x.set(planar.subarray((c * F + p0) * frame, (c * F + p1) * frame), c * n * frame);
+      const { moments } = await runSession(session, { x: { dims: [1, 3, n, H, W], data: x } });
+      const [a, b] = pass.latents;
+      const t = b - a + pass.skip;
+      if (moments.dims.join(',') !== [1, 2 * C, t, h, w].join(',')) {
+        throw new LayerflowError(
+          'shape-mismatch',
+          `the VAE encoder gave [${moments.dims.join(', ')}] for ${n} frames; the pack config implies [1, ${2 * C}, ${t}, ${h}, ${w}]`,
+        );
+      }
+      const data = moments.data as Float32Array;
+      for (let c = 0; c < 2 * C; c++) {
+        out.set(data.subarray((c * t + pass.skip) * hw, (c + 1) * t * hw), (c * T + a) * hw);
+      }
     }
-    const data = moments.data as Float32Array;
-    for (let c = 0; c < 2 * C; c++) {
-      out.set(data.subarray((c * t + pass.skip) * hw, (c + 1) * t * hw), (c * T + a) * hw);
-    }
-  }
-  return out;
+    return out;
+  });
 }
 
 /** The clip in a slot the user gave nothing for: black, mid-grey, or a copy of the first given layer. */

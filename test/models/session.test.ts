@@ -8,7 +8,15 @@ import { floatToHalf, fromHalf, toHalf } from '../../models/session/float16.ts';
 import { memoryFacts } from '../../models/session/memory.ts';
 import { chooseProviders, type ProviderFacts, requestedFromEnv } from '../../models/session/providers.ts';
 import { ortRunStats, resetOrtRunStats, runSession } from '../../models/session/run.ts';
-import { device, getSession, openSessionCount, release, setSessionLogger } from '../../models/session/sessions.ts';
+import {
+  device,
+  getSession,
+  openSessionCount,
+  release,
+  setSessionLogger,
+  setSessionPolicy,
+  useSession,
+} from '../../models/session/sessions.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'session-test-'));
 after(async () => {
@@ -128,6 +136,37 @@ describe('session cache', () => {
     assert.notEqual(again, sa);
     await release();
     assert.equal(openSessionCount(), 0);
+  });
+
+  it('lets idle sessions go before creating another under release-idle, never one in use', async () => {
+    const a = await affineModel('idle-a', seeded(21, 11), seeded(7, 12));
+    const b = await affineModel('idle-b', seeded(21, 13), seeded(7, 14));
+    const c = await affineModel('idle-c', seeded(21, 15), seeded(7, 16));
+    await release();
+    const x = { dims: [3, 7], data: seeded(21, 17) };
+    try {
+      // keep (the default, memory not tight here): every session stays for the next run
+      await useSession(a, async (s) => runSession(s, { x }));
+      await useSession(b, async (s) => runSession(s, { x }));
+      assert.equal(openSessionCount(), 2);
+      setSessionPolicy('release-idle');
+      const held = await useSession(c, async (sc) => {
+        assert.equal(openSessionCount(), 1, 'a and b, idle, went before c was created');
+        // a created while c is in use: c stays, and c still runs
+        const sa = await useSession(a, async (s) => s);
+        assert.equal(openSessionCount(), 2);
+        await runSession(sc, { x });
+        return sa;
+      });
+      assert.equal(held.released, false);
+      await useSession(b, async () => undefined);
+      assert.equal(openSessionCount(), 1, 'a and c, idle again, went before b was created');
+      assert.equal(held.released, true);
+      await assert.rejects(runSession(held, { x }));
+    } finally {
+      setSessionPolicy('keep');
+      await release();
+    }
   });
 
   it('falls back to cpu when a requested provider cannot start, and reports it', async () => {

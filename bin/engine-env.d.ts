@@ -1,0 +1,1 @@
+export function engineEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
