@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { outcomeLabel, savedNothing } from '../../api/run-outcome.ts';
 import type { JobSummary } from '../../api/schemas.ts';
 import { api } from '../api-client.ts';
@@ -48,6 +49,8 @@ async function runAgain(j: JobSummary): Promise<void> {
 
 /** The persisted queue: `active` lists queued and running jobs, otherwise the finished history. */
 export function JobList({ active }: { active: boolean }) {
+  // A farm job settles (files counted, manifest placed) just after its last event: read the list afresh.
+  useEffect(() => void refreshJobs(), []);
   const jobs = useStudio((s) => s.jobs);
   const shown = useStudio((s) => s.shownJob);
   const list = jobs
