@@ -67,37 +67,6 @@ test('Outputs tracks are named by the save node title; only the file with alpha 
   await h.shot('51-titled-tracks');
 });
 
-test('in light and dark, "Open output folder" reads clearly, hovered or not, and looks unlike a disabled button', async () => {
-  const open = page.getByRole('button', { name: 'Open output folder' });
-  const redo = page.getByRole('button', { name: 'Redo' });
-  assert.equal(await redo.isDisabled(), true, 'nothing undone: Redo is disabled');
-  assert.equal(await open.isDisabled(), false);
-  const look = (button: typeof open) =>
-    button.evaluate((e) => {
-      const s = getComputedStyle(e);
-      return { color: s.color, background: s.backgroundColor, opacity: Number(s.opacity) };
-    });
-  const wasLight = await page.evaluate(() => matchMedia('(prefers-color-scheme: light)').matches);
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.mouse.move(1, 1);
-    const rest = await look(open);
-    await open.hover();
-    const hovered = await look(open);
-    await h.shot(`54-open-folder-hovered-${scheme}`);
-    for (const [state, l] of Object.entries({ rest, hovered })) {
-      const ratio = contrastRatio(l.color, l.background);
-      assert.ok(
-        ratio >= 4.5,
-        `${scheme}, ${state}: text ${l.color} on ${l.background} has contrast ${ratio.toFixed(2)}`,
-      );
-      assert.equal(l.opacity, 1, `${scheme}, ${state}: an enabled button is not faded`);
-    }
-    assert.ok((await look(redo)).opacity <= 0.5, `${scheme}: a disabled button is faded`);
-  }
-  await page.emulateMedia({ colorScheme: wasLight ? 'light' : 'dark' });
-});
-
 test('a run that saved nothing says so instead of just "finished"', async () => {
   await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
   await node('decode-1').locator('header .title').click();
@@ -134,4 +103,36 @@ test('History rows say which run saved nothing; "Run again" and "Open workflow" 
   await page.locator('.tab-bar .tab').nth(tabs).waitFor();
   await node('save-1').waitFor();
   assert.equal(await page.locator('.react-flow__node-lf').count(), 4);
+});
+
+test('in light and dark, "Open output folder" reads clearly, hovered or not, and looks unlike a disabled button', async () => {
+  await page.locator('.panel .switch button', { hasText: 'Outputs' }).click();
+  const open = page.getByRole('button', { name: 'Open output folder' });
+  const redo = page.getByRole('button', { name: 'Redo' });
+  assert.equal(await redo.isDisabled(), true, 'nothing undone: Redo is disabled');
+  assert.equal(await open.isDisabled(), false);
+  const look = (button: typeof open) =>
+    button.evaluate((e) => {
+      const s = getComputedStyle(e);
+      return { color: s.color, background: s.backgroundColor, opacity: Number(s.opacity) };
+    });
+  const wasLight = await page.evaluate(() => matchMedia('(prefers-color-scheme: light)').matches);
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.mouse.move(1, 1);
+    const rest = await look(open);
+    await open.hover();
+    const hovered = await look(open);
+    await h.shot(`54-open-folder-hovered-${scheme}`);
+    for (const [state, l] of Object.entries({ rest, hovered })) {
+      const ratio = contrastRatio(l.color, l.background);
+      assert.ok(
+        ratio >= 4.5,
+        `${scheme}, ${state}: text ${l.color} on ${l.background} has contrast ${ratio.toFixed(2)}`,
+      );
+      assert.equal(l.opacity, 1, `${scheme}, ${state}: an enabled button is not faded`);
+    }
+    assert.ok((await look(redo)).opacity <= 0.5, `${scheme}: a disabled button is faded`);
+  }
+  await page.emulateMedia({ colorScheme: wasLight ? 'light' : 'dark' });
 });
