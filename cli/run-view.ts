@@ -28,7 +28,9 @@ export function outcomeLine({ result, manifest, manifestPath }: JobOutcome): str
   const error = manifest.error
     ? ` — ${manifest.error.nodeId ? `node ${manifest.error.nodeId}: ` : ''}${manifest.error.message}`
     : '';
-  const nothing = savedNothing(result.status, manifest.files) ? ` — but ${nothingSavedText(', or --target one')}` : '';
+  const nothing = savedNothing(result.status, manifest.files.length)
+    ? ` — but ${nothingSavedText(', or --target one')}`
+    : '';
   const warnings = (manifest.notes ?? [])
     .filter((n) => n.level === 'warning')
     .map((n) => `warning: node ${n.nodeId}: ${n.message}\n`)

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OUTPUT_SCHEME } from '../api/output-url.ts';
+import { PICK_PATH_CHANNEL } from '../api/pick-path.ts';
 import { defaultDataDir, studioPaths } from '../api/studio-paths.ts';
 import { engineEnv } from '../bin/engine-env.js';
 import { fileResponse } from './file-response.ts';
 import { outputFileFor } from './output-protocol.ts';
 import { isOwnPage } from './own-page.ts';
+import { type OpenDialog, pickPath } from './pick-path.ts';
 
 /**
  * The Electron main process: one locked-down window and a relay between its IPC messages and the
@@ -13,8 +15,6 @@ import { isOwnPage } from './own-page.ts';
  */
 
 const CHANNEL = 'layerflow:trpc';
-/** The native file dialog for file params (preload.ts `layerflowDesktop.pickPath`). */
-const PICK_PATH = 'layerflow:pick-path';
 const here = import.meta.dirname;
 const PAGE = join(here, '..', 'renderer', 'index.html');
 
@@ -41,11 +41,7 @@ interface ElectronMain {
       listener: (event: { senderFrame: { url: string } | null }, request: unknown) => Promise<unknown>,
     ): void;
   };
-  dialog: {
-    showOpenDialog(
-      window: unknown,
-      opts: { properties: string[]; filters?: { name: string; extensions: string[] }[] },
-    ): Promise<{ canceled: boolean; filePaths: string[] }>;
+  dialog: OpenDialog & {
     showMessageBoxSync(
       window: unknown,
       opts: { type: string; buttons: string[]; defaultId: number; cancelId: number; message: string; detail: string },
@@ -98,15 +94,6 @@ const CSP = [
 const { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } = (await import(
   'electron' as string
 )) as ElectronMain;
-
-/** What the page may ask the file dialog for: a file (of these extensions) or a folder. */
-function pickRequest(request: unknown): { folder: boolean; extensions: string[] } {
-  const r = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
-  const extensions = Array.isArray(r.extensions)
-    ? r.extensions.filter((e): e is string => typeof e === 'string' && /^\w{1,10}$/.test(e)).slice(0, 20)
-    : [];
-  return { folder: r.folder === true, extensions };
-}
 
 // Run outputs (videos, PNGs, manifests) reach the file:// page on this scheme; it must be declared
 // privileged before the app is ready so <video> can stream from it and fetch() can read it.
@@ -176,12 +163,10 @@ async function createWindow(): Promise<void> {
     });
     if (leave === 0) e.preventDefault();
   });
-  ipcMain.handle(PICK_PATH, async (event, request) => {
+  // The native file dialog for file params (preload.ts `layerflowDesktop.pickPath`), for our page only.
+  ipcMain.handle(PICK_PATH_CHANNEL, async (event, request) => {
     if (!event.senderFrame?.url.startsWith('file://')) return undefined;
-    const { folder, extensions } = pickRequest(request);
-    const filters = !folder && extensions.length ? [{ name: 'Media', extensions }] : undefined;
-    const picked = await dialog.showOpenDialog(win, { properties: [folder ? 'openDirectory' : 'openFile'], filters });
-    return picked.canceled ? undefined : picked.filePaths[0];
+    return pickPath(dialog, win, request);
   });
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   await win.loadFile(PAGE);

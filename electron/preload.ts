@@ -13,9 +13,9 @@ const { contextBridge, ipcRenderer } = require('electron') as PreloadElectron;
 
 const CHANNEL = 'layerflow:trpc';
 
-// The native file dialog: the path of a file or folder on this machine, for file params.
+// The native file dialog: the path of a file or folder on this machine, for file params (electron/pick-path.ts).
 contextBridge.exposeInMainWorld('layerflowDesktop', {
-  pickPath: (request: { folder: boolean; extensions: string[] }) => ipcRenderer.invoke('layerflow:pick-path', request),
+  pickPath: (request: unknown) => ipcRenderer.invoke('layerflow:pick-path', request),
 });
 
 contextBridge.exposeInMainWorld('layerflowIpc', {

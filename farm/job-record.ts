@@ -39,6 +39,7 @@ export function recordOf(job: Job, state: string, cancelMarked: boolean, shared?
     ...(error ? { error } : {}),
     ...(reported?.nodes ? { nodes: reported.nodes } : {}),
     ...(manifestPath && state !== 'active' && !WAITING.has(state) ? { manifestPath } : {}),
+    ...(reported?.savedFiles !== undefined && state !== 'active' ? { savedFiles: reported.savedFiles } : {}),
     ...(reported?.runner ? { runner: reported.runner } : {}),
   };
 }

@@ -45,6 +45,7 @@ export const FarmProgressSchema = z.object({
   nodes: z.record(z.string(), NodeTimingSchema).optional(),
   /** The run folder's manifest as the worker wrote it (its own mount of the shared folder). */
   manifestPath: z.string().optional(),
+  savedFiles: JobRecordSchema.shape.savedFiles,
 });
 export type FarmProgress = z.infer<typeof FarmProgressSchema>;
 

@@ -312,6 +312,7 @@ export class FarmWorker {
       runner: this.runner(),
       nodes: nodeTimes,
       manifestPath,
+      savedFiles: outcome.manifest.files.length,
       ...(error ? { error: toJobError(error) } : {}),
     };
     this.log(`job ${id}: ${status} in ${(outcome.manifest.ms / 1000).toFixed(1)} s`);

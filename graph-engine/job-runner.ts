@@ -11,6 +11,8 @@ export interface RunSummary {
   error?: JobError;
   /** Absent when the run was stopped before it could write one (a forced kill). */
   manifestPath?: string;
+  /** How many files the manifest lists (absent with it). */
+  savedFiles?: number;
 }
 
 export interface RunCalls {
@@ -36,10 +38,10 @@ export class RunnerCrashedError extends Error {
   }
 }
 
-/** A run result as the queue records it: status, per-node timings, the error. */
+/** A run result as the queue records it: status, per-node timings, the error, what its manifest lists. */
 export function summarize(
   result: { status: RunSummary['status']; nodes: Record<string, NodeTiming>; error?: unknown },
-  manifestPath?: string,
+  written?: { manifestPath: string; manifest: { files: readonly unknown[] } },
 ): RunSummary {
   const nodes = Object.fromEntries(
     Object.entries(result.nodes).map(([id, n]) => [id, { ms: n.ms, cached: n.cached, reason: n.reason }]),
@@ -48,7 +50,7 @@ export function summarize(
     status: result.status,
     nodes,
     ...(result.error === undefined ? {} : { error: toJobError(result.error) }),
-    ...(manifestPath ? { manifestPath } : {}),
+    ...(written ? { manifestPath: written.manifestPath, savedFiles: written.manifest.files.length } : {}),
   };
 }
 
@@ -56,8 +58,8 @@ export function summarize(
 export function inProcessRunner(registry: NodeRegistry, cache?: ValueCache): JobRunner {
   return {
     async run(job, { signal, onEvent }) {
-      const { result, manifestPath } = await runJob(job, { registry, cache, signal, onEvent });
-      return summarize(result, manifestPath);
+      const outcome = await runJob(job, { registry, cache, signal, onEvent });
+      return summarize(outcome.result, outcome);
     },
   };
 }

@@ -36,6 +36,8 @@ export const JobRecordSchema = z.object({
   error: JobErrorSchema.optional(),
   nodes: z.record(z.string(), NodeTimingSchema).optional(),
   manifestPath: z.string().optional(),
+  /** How many files the run's manifest lists, once it ended; 0 on a finished run means it saved nothing. */
+  savedFiles: z.number().int().nonnegative().optional(),
 });
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 

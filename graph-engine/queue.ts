@@ -288,6 +288,7 @@ export class JobQueue implements Queue {
       finishedAt: time,
       nodes: summary.nodes,
       ...(manifestPath ? { manifestPath } : {}),
+      ...(summary.savedFiles === undefined ? {} : { savedFiles: summary.savedFiles }),
       ...(summary.error ? { error: summary.error } : {}),
     });
   }

@@ -1,11 +1,12 @@
 import { useRef, useState } from 'react';
+import { type PickRequest, PickResultSchema } from '../../api/pick-path.ts';
 import { toast } from '../state/store.ts';
 import { uploadFile } from './upload.ts';
 
 declare global {
   interface Window {
-    /** Set by the Electron preload: the native file dialog. */
-    layerflowDesktop?: { pickPath(request: { folder: boolean; extensions: string[] }): Promise<string | undefined> };
+    /** Set by the Electron preload: the native file dialog (electron/pick-path.ts answers). */
+    layerflowDesktop?: { pickPath(request: PickRequest): Promise<unknown> };
   }
 }
 
@@ -29,8 +30,11 @@ export function FileField({ id, label, value, extensions, folder, onChange }: Pr
   async function choose(): Promise<void> {
     const desktop = window.layerflowDesktop;
     if (!desktop) return picker.current?.click();
-    const path = await desktop.pickPath({ folder, extensions });
-    if (path) onChange(path);
+    const answer = PickResultSchema.safeParse(await desktop.pickPath({ folder, extensions, field: label }));
+    if (!answer.success) return void toast(`${label}: the file dialog gave no usable answer`);
+    const picked = answer.data;
+    if ('error' in picked) toast(picked.error);
+    else if ('path' in picked) onChange(picked.path);
   }
   async function upload(files: File[]): Promise<void> {
     if (files.length === 0) return;

@@ -2,7 +2,7 @@ import type { Connection } from '@xyflow/react';
 import type { WorkflowDoc } from '../../api/schemas.ts';
 import { api } from '../api-client.ts';
 import { connect, kindsFit, portType, reaches } from '../model/graph-doc.ts';
-import { activeTab, editDoc, getState, setState, toast } from '../state/store.ts';
+import { activeTab, dismissToast, editDoc, getState, setState, toast } from '../state/store.ts';
 
 /** Why a link may not be made, judged locally (kinds, cycles); null when it may. */
 export function localRefusal(doc: WorkflowDoc, c: Connection): string | null {
@@ -35,27 +35,34 @@ export interface PortRef {
   side: 'source' | 'target';
 }
 
+/** The "Link started" hint while a keyboard link waits for its other end. */
+let startedToast: number | undefined;
+
 /**
  * Enter on a port: the first starts a link there, the second (a port on the other side) makes it;
  * Enter on the same port again, or Escape, lets it go. The keyboard's way of dragging a link.
  */
 export function linkFromKeyboard(at: PortRef): void {
   const start = getState().linking;
-  if (!start || (start.node === at.node && start.port === at.port && start.side === at.side)) {
-    setState((s) => ({ ...s, linking: start ? undefined : at }));
-    if (!start) toast('Link started: Tab to a port on another node and press Enter (Escape cancels)', 'info');
+  if (!start) {
+    setState((s) => ({ ...s, linking: at }));
+    startedToast = toast('Link started: Tab to a port on another node and press Enter (Escape cancels)', 'info');
     return;
   }
+  if (start.node === at.node && start.port === at.port && start.side === at.side) return cancelKeyboardLink();
   if (start.side === at.side) {
     // two outputs or two inputs: the new one becomes the start, as a click on another socket would
     setState((s) => ({ ...s, linking: at }));
     return;
   }
-  setState((s) => ({ ...s, linking: undefined }));
+  cancelKeyboardLink();
   const [out, inp] = start.side === 'source' ? [start, at] : [at, start];
   void tryConnect({ source: out.node, sourceHandle: out.port, target: inp.node, targetHandle: inp.port });
 }
 
+/** Lets a started link go (made, or given up), and with it the hint that says how to finish it. */
 export function cancelKeyboardLink(): void {
   setState((s) => (s.linking ? { ...s, linking: undefined } : s));
+  if (startedToast !== undefined) dismissToast(startedToast);
+  startedToast = undefined;
 }

@@ -1,3 +1,5 @@
+import { useEffect } from 'react';
+import { outcomeLabel, savedNothing } from '../../api/run-outcome.ts';
 import type { JobSummary } from '../../api/schemas.ts';
 import { api } from '../api-client.ts';
 import { setState, toast, useStudio } from '../state/store.ts';
@@ -47,6 +49,8 @@ async function runAgain(j: JobSummary): Promise<void> {
 
 /** The persisted queue: `active` lists queued and running jobs, otherwise the finished history. */
 export function JobList({ active }: { active: boolean }) {
+  // A farm job settles (files counted, manifest placed) just after its last event: read the list afresh.
+  useEffect(() => void refreshJobs(), []);
   const jobs = useStudio((s) => s.jobs);
   const shown = useStudio((s) => s.shownJob);
   const list = jobs
@@ -55,35 +59,46 @@ export function JobList({ active }: { active: boolean }) {
   if (list.length === 0) return <div className="empty">{active ? 'Nothing queued' : 'No finished runs yet'}</div>;
   return (
     <ul className="job-list">
-      {list.map((j) => (
-        <li key={j.id} className={j.id === shown ? 'shown' : ''} data-job-id={j.id} data-status={j.status}>
-          <button type="button" className="job-open" onClick={() => setState((s) => ({ ...s, shownJob: j.id }))}>
-            <span className="job-title">{j.title || j.id}</span>
-            <span className={`status status-${j.status}`}>{j.status}</span>
-            <em>
-              {when(j.createdAt)} {took(j)}
-              {j.runner && ` · ${j.runner.worker} (${j.runner.device ?? '?'})`}
-            </em>
-          </button>
-          <div className="job-actions">
-            {active ? (
-              <button type="button" className="danger small" onClick={() => void cancelJob(j.id)}>
-                Cancel
-              </button>
-            ) : (
-              <>
-                <button type="button" className="small" onClick={() => void openJobWorkflow(j)}>
-                  Open workflow
+      {list.map((j) => {
+        const empty = savedNothing(j.status, j.savedFiles);
+        return (
+          <li
+            key={j.id}
+            className={j.id === shown ? 'shown' : ''}
+            data-job-id={j.id}
+            data-status={j.status}
+            data-saved={empty ? 'nothing' : undefined}
+          >
+            <button type="button" className="job-open" onClick={() => setState((s) => ({ ...s, shownJob: j.id }))}>
+              <span className="job-title">{j.title || j.id}</span>
+              <span className={`status status-${empty ? 'empty' : j.status}`}>
+                {outcomeLabel(j.status, j.savedFiles)}
+              </span>
+              <em>
+                {when(j.createdAt)} {took(j)}
+                {j.runner && ` · ${j.runner.worker} (${j.runner.device ?? '?'})`}
+              </em>
+            </button>
+            <div className="job-actions">
+              {active ? (
+                <button type="button" className="danger small" onClick={() => void cancelJob(j.id)}>
+                  Cancel
                 </button>
-                <button type="button" className="small" onClick={() => void runAgain(j)}>
-                  Run again
-                </button>
-              </>
-            )}
-          </div>
-          {j.error && <div className="job-error">{j.error.message}</div>}
-        </li>
-      ))}
+              ) : (
+                <>
+                  <button type="button" className="small" onClick={() => void openJobWorkflow(j)}>
+                    Open workflow
+                  </button>
+                  <button type="button" className="small" onClick={() => void runAgain(j)}>
+                    Run again
+                  </button>
+                </>
+              )}
+            </div>
+            {j.error && <div className="job-error">{j.error.message}</div>}
+          </li>
+        );
+      })}
     </ul>
   );
 }

@@ -1,4 +1,4 @@
-import { nothingSavedText, savedNothing } from '../../api/run-outcome.ts';
+import { nothingSavedText, outcomeLabel, savedNothing } from '../../api/run-outcome.ts';
 import { useStudio } from '../state/store.ts';
 import { useJobOutputs } from './job-outputs.ts';
 import { isFinal } from './run-state.ts';
@@ -12,15 +12,14 @@ export function RunProgress() {
   const status = run && isFinal(run.state) ? run.state : (job?.status ?? run?.state);
   // As the CLI judges it: a finished run whose manifest lists no file saved nothing.
   const { manifest } = useJobOutputs(status === 'finished' ? run?.jobId : undefined, status);
-  const empty = manifest?.status !== undefined && savedNothing(manifest.status, manifest.files ?? []);
+  const saved = manifest?.status === 'finished' ? manifest.files?.length : undefined;
+  const empty = savedNothing(status ?? '', saved);
   if (!run) return <div className="empty">Run the graph (Ctrl+Enter) to see progress here.</div>;
   const live = status === 'queued' || status === 'running';
   return (
     <div className="run-progress" data-status={status} data-saved={empty ? 'nothing' : undefined}>
       <div className="run-head">
-        <span className={`status status-${empty ? 'empty' : status}`}>
-          {empty ? 'finished · nothing saved' : status}
-        </span>
+        <span className={`status status-${empty ? 'empty' : status}`}>{outcomeLabel(status ?? '', saved)}</span>
         <span className="job-title">{job?.title ?? run.jobId}</span>
         {live && (
           <button type="button" className="danger small" onClick={() => void cancelJob(run.jobId)}>

@@ -4,9 +4,16 @@ import { activeTab, getState, setState, toast } from '../state/store.ts';
 import { applyEvent, overall, type RunState, startRun } from './run-state.ts';
 import { expectedTimes, recordTiming } from './timings.ts';
 
+let listsAsked = 0;
+let listShown = 0;
+
 /** Fetches the persisted queue (queue and history panels read it). */
 export async function refreshJobs(): Promise<void> {
+  const asked = ++listsAsked;
   const jobs = await api.jobs.list.query();
+  // Each job event asks again, and answers can cross: an older list must not replace a newer one.
+  if (asked < listShown) return;
+  listShown = asked;
   setState((s) => ({ ...s, jobs }));
 }
 

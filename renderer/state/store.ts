@@ -209,8 +209,9 @@ export function dismissToast(id: number): void {
 /**
  * Shows a message for a few seconds. The same message again while it shows counts up on the one toast
  * (and restarts its time) rather than stacking copies; a few different ones stack, each dismissable.
+ * Returns the toast's id, for a message that stops being true before its time is up.
  */
-export function toast(text: string, kind: Toast['kind'] = 'error'): void {
+export function toast(text: string, kind: Toast['kind'] = 'error'): number {
   const same = state.toasts.find((t) => t.text === text && t.kind === kind);
   const id = same?.id ?? ++toastCounter;
   setState((s) => ({
@@ -224,4 +225,5 @@ export function toast(text: string, kind: Toast['kind'] = 'error'): void {
     id,
     setTimeout(() => dismissToast(id), TOAST_MS),
   );
+  return id;
 }

@@ -2,20 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { CanvasDriver } from './canvas.ts';
-import { type Harness, openStudio } from './harness.ts';
-import { type ToyStudio, toyStudio } from './toy-studio.ts';
+import type { Harness } from './harness.ts';
+import { openToyStudio, type ToyStudio } from './toy-studio.ts';
 
 let h: Harness;
 let page: Page;
 let studio: ToyStudio;
 
-before(async () => {
-  h = await openStudio(async (dataDir) => {
-    studio = await toyStudio(dataDir);
-    return studio;
-  });
-  page = h.page;
-});
+before(async () => ({ h, page, studio } = await openToyStudio()));
 after(async () => h?.close());
 
 const canvas = () => new CanvasDriver(page);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { type OpenDialog, pickPath } from '../../electron/pick-path.ts';
 import { CanvasDriver } from './canvas.ts';
 import { type Harness, openServe } from './harness.ts';
 
@@ -86,4 +87,46 @@ test('results made from it carry the demo-pack warning', async () => {
   await page.locator('.result-warnings', { hasText: 'demo pack knows only its built-in library' }).waitFor();
   await page.locator('.layer-viewer .track').first().waitFor();
   await h.shot('42-footage-results-warning');
+});
+
+test('in the desktop app "Choose…" uses the native dialog: a chosen file sets the path, cancel and a refused file change nothing', async () => {
+  // The main process's handler itself, behind the page's desktop bridge, over a dialog that answers as told.
+  let answer: string | undefined;
+  const asked: Parameters<OpenDialog['showOpenDialog']>[1][] = [];
+  const dialog: OpenDialog = {
+    async showOpenDialog(_window, opts) {
+      asked.push(opts);
+      return answer ? { canceled: false, filePaths: [answer] } : { canceled: true, filePaths: [] };
+    },
+  };
+  await page.exposeFunction('pickPathInMain', (request: unknown) => pickPath(dialog, undefined, request));
+  // A string, not a function: tsx would wrap inner arrow functions in a helper the page lacks.
+  await page.evaluate(`window.layerflowDesktop = { pickPath: (request) => window.pickPathInMain(request) }`);
+  const choose = page.getByRole('button', { name: 'Choose Load Video · File' });
+  const path = c.node('input').getByLabel('Load Video · File', { exact: true });
+  const chosen = join(work, 'clip.mp4');
+  answer = chosen;
+  await choose.click();
+  await page.waitForFunction(([el, want]) => (el as HTMLInputElement).value === want, [
+    await path.elementHandle(),
+    chosen,
+  ] as const);
+  assert.equal(await path.inputValue(), chosen);
+  assert.deepEqual(asked[0].properties, ['openFile']);
+  assert.ok(asked[0].filters?.[0].extensions.includes('mp4'), 'the dialog offers the field’s video kinds');
+  await c.node('input').locator('[data-media] figcaption').filter({ hasText: '24 frames · 96×54 · 8 fps' }).waitFor();
+  // Cancelled, then a text file typed past the filter: the second answer's toast comes after the first's none.
+  answer = undefined;
+  await choose.click();
+  const notes = join(work, 'notes.txt');
+  await writeFile(notes, 'not a video');
+  answer = notes;
+  await choose.click();
+  const refused = page.locator('.toast-error', { hasText: 'Load Video · File:' });
+  await refused.waitFor();
+  const said = (await refused.textContent()) ?? '';
+  assert.ok(said.includes(`“${notes}” is not a file it reads (`), said);
+  assert.equal(asked.length, 3);
+  assert.equal(await path.inputValue(), chosen, 'neither the cancel nor the refused file changed the path');
+  await h.shot('43-desktop-picker-refused');
 });

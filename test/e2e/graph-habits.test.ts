@@ -2,46 +2,24 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { CanvasDriver, type XY } from './canvas.ts';
-import { type Harness, openStudio } from './harness.ts';
-import { toyStudio } from './toy-studio.ts';
+import type { Harness } from './harness.ts';
+import { openToyStudio, toyWorkflow, workflowFile } from './toy-studio.ts';
 
 /** What ComfyUI users do without thinking: link deletion, right-click menus, bypass/mute, duplicate, paste with links, search. */
 
 let h: Harness;
 let page: Page;
 
-before(async () => {
-  h = await openStudio(toyStudio);
-  page = h.page;
-});
+before(async () => ({ h, page } = await openToyStudio()));
 after(async () => h?.close());
 
 const canvas = () => new CanvasDriver(page);
 const node = (id: string) => canvas().node(id);
 const linkCount = () => page.locator('.react-flow__edge').count();
 
-const WORKFLOW = {
-  schemaVersion: 2,
-  meta: { title: 'habits' },
-  nodes: {
-    'layer-prompts-1': {
-      type: 'layerflow.layer-prompts',
-      typeVersion: 1,
-      params: { foreground: 'a red ball', background: 'grass' },
-    },
-    'sampler-1': { type: 'toy.sampler', typeVersion: 1, inputs: { text: { node: 'layer-prompts-1', output: 'text' } } },
-    'decode-1': { type: 'toy.decode', typeVersion: 1, inputs: { latent: { node: 'sampler-1', output: 'latent' } } },
-    'save-1': { type: 'toy.save', typeVersion: 1, inputs: { video: { node: 'decode-1', output: 'video' } } },
-  },
-  layout: {
-    nodes: {
-      'layer-prompts-1': { x: 0, y: 0 },
-      'sampler-1': { x: 360, y: 0 },
-      'decode-1': { x: 720, y: 0 },
-      'save-1': { x: 1080, y: 0 },
-    },
-  },
-};
+const WORKFLOW = toyWorkflow('habits', {
+  'layer-prompts-1': { params: { foreground: 'a red ball', background: 'grass' } },
+});
 
 /** The middle of a link's drawn path on screen, where a person clicks it. */
 async function linkMiddle(id: string): Promise<XY> {
@@ -61,8 +39,7 @@ async function selectOnly(id: string): Promise<void> {
 }
 
 test('a workflow to work on', async () => {
-  const body = new TextEncoder().encode(JSON.stringify(WORKFLOW));
-  await canvas().dropFile('habits.json', body, 'application/json');
+  await canvas().dropFile('habits.json', workflowFile(WORKFLOW), 'application/json');
   await node('save-1').waitFor();
   await canvas().fit();
   assert.equal(await linkCount(), 3);
@@ -269,11 +246,22 @@ test('ports are reached with Tab and linked with Enter, with a visible focus rin
   const shadow = await page.evaluate(() => getComputedStyle(document.activeElement as Element).boxShadow);
   assert.match(shadow, /rgb\(\d+, \d+, \d+\) 0px 0px 0px 3px/, `a focused port shows a ring (${shadow})`);
   await h.shot('48-port-focused');
+  const hint = page.locator('.toast-info', { hasText: 'Link started' });
   await page.keyboard.press('Enter');
   await node('sampler-1').locator('.react-flow__handle.linking[data-handleid="latent"]').waitFor();
+  await hint.waitFor();
   await tabTo('Toy Decode input latent (Latent)');
   await page.keyboard.press('Enter');
   await link.waitFor();
+  assert.equal(await hint.count(), 0, 'the "Link started" hint goes once the link is made');
+  // Enter starts another link here; Escape gives it up, and its hint with it
+  await page.keyboard.press('Enter');
+  const started = node('decode-1').locator('.react-flow__handle.linking[data-handleid="latent"]');
+  await started.waitFor();
+  await hint.waitFor();
+  await page.keyboard.press('Escape');
+  await started.waitFor({ state: 'detached' });
+  assert.equal(await hint.count(), 0, 'the "Link started" hint goes when Escape cancels');
   // a field reached by Tab shows the same ring
   for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.tagName)) !== 'INPUT'; i++) {
     await page.keyboard.press('Tab');

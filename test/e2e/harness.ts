@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { StudioServices } from '../../api/services.ts';
 import { HEADLESS_ARGS, headlessBrowser } from '../../cli/headless-browser.ts';
 import { RENDERER_DIR } from '../../server/renderer-build.ts';
 import { startServer } from '../../server/server.ts';
-import { tempDataDir } from './toy-studio.ts';
 
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -19,6 +19,10 @@ export interface Harness {
   dataDir: string;
   shot(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+function tempDataDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'lf-e2e-'));
 }
 
 async function newestMtime(dir: string): Promise<number> {

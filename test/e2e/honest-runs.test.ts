@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { CanvasDriver } from './canvas.ts';
-import { type Harness, openStudio } from './harness.ts';
-import { type ToyStudio, toyStudio } from './toy-studio.ts';
+import { contrastRatio } from './contrast.ts';
+import type { Harness } from './harness.ts';
+import { openToyStudio, type ToyStudio, toyWorkflow, workflowFile } from './toy-studio.ts';
 
 /**
  * Runs that tell the truth: the overall bar weighs the slow sampler as slow, a run that saved nothing
@@ -14,46 +15,16 @@ let h: Harness;
 let page: Page;
 let studio: ToyStudio;
 
-before(async () => {
-  h = await openStudio(async (dataDir) => {
-    studio = await toyStudio(dataDir);
-    return studio;
-  });
-  page = h.page;
-});
+before(async () => ({ h, page, studio } = await openToyStudio()));
 after(async () => h?.close());
 
 const canvas = () => new CanvasDriver(page);
 const node = (id: string) => canvas().node(id);
 
-const WORKFLOW = {
-  schemaVersion: 2,
-  meta: { title: 'honest' },
-  nodes: {
-    'layer-prompts-1': { type: 'layerflow.layer-prompts', typeVersion: 1, params: { foreground: 'a red ball' } },
-    'sampler-1': {
-      type: 'toy.sampler',
-      typeVersion: 1,
-      params: { steps: 12 },
-      inputs: { text: { node: 'layer-prompts-1', output: 'text' } },
-    },
-    'decode-1': { type: 'toy.decode', typeVersion: 1, inputs: { latent: { node: 'sampler-1', output: 'latent' } } },
-    'save-1': {
-      type: 'toy.save',
-      typeVersion: 1,
-      title: 'Ball layers',
-      inputs: { video: { node: 'decode-1', output: 'video' } },
-    },
-  },
-  layout: {
-    nodes: {
-      'layer-prompts-1': { x: 0, y: 0 },
-      'sampler-1': { x: 360, y: 0 },
-      'decode-1': { x: 720, y: 0 },
-      'save-1': { x: 1080, y: 0 },
-    },
-  },
-};
+const WORKFLOW = toyWorkflow('honest', {
+  'sampler-1': { params: { steps: 12 } },
+  'save-1': { title: 'Ball layers' },
+});
 
 /** The overall bar's width, in per cent. */
 async function overallBar(): Promise<number> {
@@ -62,7 +33,7 @@ async function overallBar(): Promise<number> {
 }
 
 test('the overall bar weighs a 12-step sampler as most of the run, not as one node of four', async () => {
-  await canvas().dropFile('honest.json', new TextEncoder().encode(JSON.stringify(WORKFLOW)), 'application/json');
+  await canvas().dropFile('honest.json', workflowFile(WORKFLOW), 'application/json');
   await node('save-1').waitFor();
   studio.hold(true);
   await page.getByRole('button', { name: '▶ Run' }).click();
@@ -111,4 +82,57 @@ test('a run that saved nothing says so instead of just "finished"', async () => 
     /nothing was saved: no Save node ran \(add Save Video or Save Image\)/,
   );
   await h.shot('52-saved-nothing');
+});
+
+test('History rows say which run saved nothing; "Run again" and "Open workflow" still work on them', async () => {
+  await page.getByRole('tab', { name: 'History' }).click();
+  const rows = page.locator('.job-list li[data-status="finished"]');
+  await rows.nth(1).waitFor();
+  // Newest first: the run up to the decoder saved nothing, the full run before it saved its layers.
+  assert.equal(await rows.nth(0).locator('.status').textContent(), 'finished · nothing saved');
+  assert.equal(await rows.nth(0).getAttribute('data-saved'), 'nothing');
+  assert.equal(await rows.nth(1).locator('.status').textContent(), 'finished');
+  await h.shot('53-history-saved-nothing');
+  await rows.nth(0).getByRole('button', { name: 'Run again' }).click();
+  // The rerun keeps its targets, so it too saves nothing, and says so.
+  await page.locator('.job-list li[data-saved="nothing"]').nth(1).waitFor();
+  assert.equal(await rows.count(), 3);
+  assert.equal(await rows.nth(0).locator('.status').textContent(), 'finished · nothing saved');
+  const tabs = await page.locator('.tab-bar .tab').count();
+  await rows.nth(0).getByRole('button', { name: 'Open workflow' }).click();
+  await page.locator('.tab-bar .tab').nth(tabs).waitFor();
+  await node('save-1').waitFor();
+  assert.equal(await page.locator('.react-flow__node-lf').count(), 4);
+});
+
+test('in light and dark, "Open output folder" reads clearly, hovered or not, and looks unlike a disabled button', async () => {
+  await page.locator('.panel .switch button', { hasText: 'Outputs' }).click();
+  const open = page.getByRole('button', { name: 'Open output folder' });
+  const redo = page.getByRole('button', { name: 'Redo' });
+  assert.equal(await redo.isDisabled(), true, 'nothing undone: Redo is disabled');
+  assert.equal(await open.isDisabled(), false);
+  const look = (button: typeof open) =>
+    button.evaluate((e) => {
+      const s = getComputedStyle(e);
+      return { color: s.color, background: s.backgroundColor, opacity: Number(s.opacity) };
+    });
+  const wasLight = await page.evaluate(() => matchMedia('(prefers-color-scheme: light)').matches);
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.mouse.move(1, 1);
+    const rest = await look(open);
+    await open.hover();
+    const hovered = await look(open);
+    await h.shot(`54-open-folder-hovered-${scheme}`);
+    for (const [state, l] of Object.entries({ rest, hovered })) {
+      const ratio = contrastRatio(l.color, l.background);
+      assert.ok(
+        ratio >= 4.5,
+        `${scheme}, ${state}: text ${l.color} on ${l.background} has contrast ${ratio.toFixed(2)}`,
+      );
+      assert.equal(l.opacity, 1, `${scheme}, ${state}: an enabled button is not faded`);
+    }
+    assert.ok((await look(redo)).opacity <= 0.5, `${scheme}: a disabled button is faded`);
+  }
+  await page.emulateMedia({ colorScheme: wasLight ? 'light' : 'dark' });
 });

@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { z } from 'zod';
 import type { StudioServices } from '../../api/services.ts';
@@ -10,6 +10,7 @@ import { NodeRegistry } from '../../graph-engine/registry.ts';
 import { defineNode, type NodeSpec } from '../../graph-engine/spec.ts';
 import { layerPrompts } from '../../nodes/layerflow/layer-prompts.ts';
 import { registerPortKinds } from '../../nodes/types.ts';
+import { type Harness, openStudio } from './harness.ts';
 
 /**
  * The real studio (engine, queue, validation, presets, files) over a registry of stand-in nodes shaped
@@ -163,6 +164,60 @@ export async function toyStudio(dataDir: string): Promise<ToyStudio> {
   return { ...studio, hold: (on) => gate.hold(on) };
 }
 
-export async function tempDataDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'lf-e2e-'));
+export interface ToyEditor {
+  h: Harness;
+  page: Page;
+  studio: ToyStudio;
+}
+
+/** The editor in Chromium on the toy studio (served in this process), as most e2e files start. */
+export async function openToyStudio(): Promise<ToyEditor> {
+  let studio: ToyStudio | undefined;
+  const h = await openStudio(async (dataDir) => {
+    studio = await toyStudio(dataDir);
+    return studio;
+  });
+  if (!studio) throw new Error('the toy studio did not start');
+  return { h, page: h.page, studio };
+}
+
+type NodeFields = { params?: Record<string, unknown>; title?: string };
+
+/**
+ * Layer Prompts → Toy Sampler → Toy Decode → Toy Save in a row, as a workflow file holds it (dropped on
+ * the canvas to open it); `nodes` sets a node's params or title by id.
+ */
+export function toyWorkflow(title: string, nodes: Record<string, NodeFields> = {}) {
+  const node = (id: string, type: string, input?: [string, string, string]) => ({
+    type,
+    typeVersion: 1,
+    ...nodes[id],
+    ...(input ? { inputs: { [input[0]]: { node: input[1], output: input[2] } } } : {}),
+  });
+  return {
+    schemaVersion: 2,
+    meta: { title },
+    nodes: {
+      'layer-prompts-1': {
+        params: { foreground: 'a red ball' },
+        ...node('layer-prompts-1', 'layerflow.layer-prompts'),
+      },
+      'sampler-1': node('sampler-1', 'toy.sampler', ['text', 'layer-prompts-1', 'text']),
+      'decode-1': node('decode-1', 'toy.decode', ['latent', 'sampler-1', 'latent']),
+      'save-1': node('save-1', 'toy.save', ['video', 'decode-1', 'video']),
+    },
+    layout: {
+      nodes: {
+        'layer-prompts-1': { x: 0, y: 0 },
+        'sampler-1': { x: 360, y: 0 },
+        'decode-1': { x: 720, y: 0 },
+        'save-1': { x: 1080, y: 0 },
+      },
+    },
+  };
+}
+
+/** A workflow as the bytes of its `.json` file. */
+export function workflowFile(workflow: object): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(workflow));
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Dialog, Page } from 'playwright-core';
 import { CanvasDriver } from './canvas.ts';
-import { type Harness, openStudio } from './harness.ts';
-import { type ToyStudio, toyStudio } from './toy-studio.ts';
+import type { Harness } from './harness.ts';
+import { openToyStudio, type ToyStudio } from './toy-studio.ts';
 
 /**
  * Workflows in and out, and no silent loss: unsaved markers that survive a reload, closing asks, the
@@ -22,11 +22,7 @@ const browserDialogs: string[] = [];
 let leaveQuestions = 0;
 
 before(async () => {
-  h = await openStudio(async (dataDir) => {
-    studio = await toyStudio(dataDir);
-    return studio;
-  });
-  page = h.page;
+  ({ h, page, studio } = await openToyStudio());
   page.on('dialog', (d: Dialog) => {
     if (d.type() === 'beforeunload') {
       leaveQuestions++;

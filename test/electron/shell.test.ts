@@ -243,9 +243,11 @@ test('the layerflow: scheme follows no symlink and never serves a page that coul
 test('file params get the native dialog: a path from our page, nothing for a foreign frame', async () => {
   const pick = fake.ipcMain.handlers.get('layerflow:pick-path');
   assert.ok(pick, 'no pick-path handler');
-  fake.dialogs.nextPath = '/home/me/clip.mp4';
+  const clip = join(outdir, 'clip.mp4');
+  await writeFile(clip, 'video bytes');
+  fake.dialogs.nextPath = clip;
   const got = await pick({ senderFrame: { url: ownPage() } }, { folder: false, extensions: ['mp4', '../x', 'webm'] });
-  assert.equal(got, '/home/me/clip.mp4');
+  assert.deepEqual(got, { path: clip });
   assert.deepEqual(fake.dialogs.opened.at(-1), {
     properties: ['openFile'],
     filters: [{ name: 'Media', extensions: ['mp4', 'webm'] }],

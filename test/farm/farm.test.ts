@@ -310,6 +310,8 @@ test('the editor API shows a farm job like a local one: per-node progress, previ
   const listed = (await caller.jobs.list()).find((j) => j.id === jobId);
   assert.equal(listed?.status, 'finished');
   assert.ok(['a', 'b'].includes(listed?.runner?.worker as string), JSON.stringify(listed));
+  // Up to the sampler, the run saved no file: once settled, the farm's record says so, as a local job's does.
+  assert.equal((await farm.settled(jobId)).savedFiles, 0);
   const files = await caller.outputs.list({ jobId });
   assert.deepEqual(
     files.map((f) => f.path),

@@ -4,6 +4,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { outcomeLabel, savedNothing } from '../../api/run-outcome.ts';
 import { ValueCache } from '../../graph-engine/cache.ts';
 import type { EngineEvent } from '../../graph-engine/events.ts';
 import { JOURNAL_FILE, JobQueue, JobRejectedError } from '../../graph-engine/queue.ts';
@@ -48,6 +49,20 @@ test('jobs run one at a time in submission order and keep their outputs and mani
       assert.ok((done?.startedAt ?? 0) <= (done?.finishedAt ?? -1));
       assert.ok(done?.nodes?.g, 'per-node timing recorded');
     }
+  }));
+
+test('a finished job records how many files it saved, so a run that saved nothing can say so', () =>
+  withQueue(async (queue, dir) => {
+    const saving = await queue.submit(gateWorkflow('saves', dir, 3, false));
+    // Up to the number node only: the run finishes, but no sink writes a file.
+    const nothing = await queue.submit(gateWorkflow('skipped', dir, 4, false), { targets: ['n'] });
+    await queue.idle();
+    assert.equal(queue.get(saving.id)?.status, 'finished');
+    assert.equal(queue.get(saving.id)?.savedFiles, 1);
+    assert.equal(savedNothing('finished', queue.get(saving.id)?.savedFiles), false);
+    assert.equal(queue.get(nothing.id)?.status, 'finished');
+    assert.equal(queue.get(nothing.id)?.savedFiles, 0);
+    assert.equal(outcomeLabel('finished', queue.get(nothing.id)?.savedFiles), 'finished · nothing saved');
   }));
 
 test('cancelling one job touches no other: a queued one never starts, the running one stops', () =>
