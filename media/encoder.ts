@@ -1,6 +1,6 @@
 import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
-import { fsyncFile, tempPathFor } from './atomic.ts';
+import { tempPathFor } from './atomic.ts';
 import { MediaError } from './errors.ts';
 import { fileArg, runTool } from './ffmpeg.ts';
 import type { Frames, Quantize } from './frames.ts';
@@ -165,6 +165,7 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   const label = `${format} encoder`;
   const done = runTool('ffmpeg', args, {
     file: label,
+    use: 'encode',
     input: input(),
     ...(enc.tags ? { side: tags() } : {}),
     onSpawn: (c) => {
@@ -264,16 +265,22 @@ export async function webmHasAlpha(path: string): Promise<boolean> {
   }
 }
 
-/** `from` synced and renamed to `to`; copied first when they lie on different file systems. */
+/**
+ * `from` renamed to `to`; copied to a temp name beside `to` first when they lie on different file
+ * systems. Atomic, not synced, as every run output (media/atomic.ts).
+ */
 async function moveAtomic(from: string, to: string): Promise<void> {
-  await fsyncFile(from);
   try {
     await rename(from, to);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
     const near = tempPathFor(to);
-    await copyFile(from, near);
-    await fsyncFile(near);
-    await rename(near, to);
+    try {
+      await copyFile(from, near);
+      await rename(near, to);
+    } catch (err) {
+      await rm(near, { force: true });
+      throw err;
+    }
   }
 }
