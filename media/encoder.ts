@@ -165,7 +165,6 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   const label = `${format} encoder`;
   const done = runTool('ffmpeg', args, {
     file: label,
-    use: 'encode',
     input: input(),
     ...(enc.tags ? { side: tags() } : {}),
     onSpawn: (c) => {
