@@ -16,14 +16,22 @@ export function isTempName(name: string): boolean {
   return /^\..+\.tmp([.-]|$)/.test(name);
 }
 
-/** Writes a file so readers see the old or the new content, never half: temp file, fsync, rename. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes a file so readers see the old or the new content, never half: temp file, fsync, rename, fsync of
+ * the folder. `sync: false` skips both fsyncs for what can be made again (a run's manifest, like its
+ * outputs: media/atomic.ts): still atomic, but a power cut soon after may leave it empty.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  { sync = true }: { sync?: boolean } = {},
+): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(tmp, 'w');
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (sync) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -33,7 +41,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(dirname(path));
+  if (sync) await syncDir(dirname(path));
 }
 
 /** fsyncs a folder so a rename in it survives power loss; some platforms cannot open folders, which is fine. */

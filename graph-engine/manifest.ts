@@ -120,10 +120,10 @@ export class ManifestWriteError extends Error {
   }
 }
 
-/** Writes `manifest.json` into the run's output folder atomically and returns its path. */
+/** Writes `manifest.json` into the run's output folder atomically (not synced, as the outputs) and returns its path. */
 export async function writeManifest(outDir: string, manifest: Manifest): Promise<string> {
   const path = join(outDir, MANIFEST_FILE);
-  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`).catch((err: unknown) => {
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`, { sync: false }).catch((err: unknown) => {
     throw new ManifestWriteError(path, err);
   });
   return path;

@@ -8,22 +8,20 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path, ext)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp${ext}`);
 }
 
-/** Flushes a written file to disk. */
-export async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+/**
+ * Run outputs (videos, PNGs, contact sheets) are written here: atomic, not synced. Readers and a killed
+ * or failed run never see half a file under its name (temp name, then rename), but nothing is fsync'd: a
+ * power cut or OS crash in the seconds before the kernel writes back can leave a just-renamed file
+ * empty. Outputs can be made again from the run's workflow (the manifest records it), and a sync costs
+ * 1–5 ms per file here, more on a busy disk, on the path of every save; what cannot be made again (saved workflows, the job queue and journal, model packs) is
+ * written synced elsewhere (graph-engine/atomic-file.ts, models/pack/atomic.ts).
+ */
 
-/** Produces `path` atomically: `produce` writes a temp file, which is synced and renamed over `path`. */
+/** Produces `path` atomically: `produce` writes a temp file, which is renamed over `path`. */
 export async function produceFileAtomic(path: string, produce: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = tempPathFor(path);
   try {
     await produce(tmp);
-    await fsyncFile(tmp);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -31,7 +29,7 @@ export async function produceFileAtomic(path: string, produce: (tmp: string) => 
   }
 }
 
-/** Writes bytes to `path` atomically (temp file, fsync, rename). */
+/** Writes bytes to `path` atomically (temp file, rename; not synced, see above). */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await produceFileAtomic(path, async (tmp) => {
     const handle = await open(tmp, 'w');

@@ -1,6 +1,6 @@
 import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { z } from 'zod';
-import { fsyncFile, tempPathFor } from './atomic.ts';
+import { tempPathFor } from './atomic.ts';
 import { MediaError } from './errors.ts';
 import { fileArg, runTool } from './ffmpeg.ts';
 import type { Frames, Quantize } from './frames.ts';
@@ -264,16 +264,22 @@ export async function webmHasAlpha(path: string): Promise<boolean> {
   }
 }
 
-/** `from` synced and renamed to `to`; copied first when they lie on different file systems. */
+/**
+ * `from` renamed to `to`; copied to a temp name beside `to` first when they lie on different file
+ * systems. Atomic, not synced, as every run output (media/atomic.ts).
+ */
 async function moveAtomic(from: string, to: string): Promise<void> {
-  await fsyncFile(from);
   try {
     await rename(from, to);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
     const near = tempPathFor(to);
-    await copyFile(from, near);
-    await fsyncFile(near);
-    await rename(near, to);
+    try {
+      await copyFile(from, near);
+      await rename(near, to);
+    } catch (err) {
+      await rm(near, { force: true });
+      throw err;
+    }
   }
 }
