@@ -1,5 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -7,12 +6,11 @@ import type { WorkflowDoc } from '../api/schemas.ts';
 import type { StudioServices } from '../api/services.ts';
 import { createStudio } from '../api/studio.ts';
 import { HEADLESS_ARGS, headlessBrowser } from '../cli/headless-browser.ts';
-import { ensureRenderer, RENDERER_DIR } from '../server/renderer-build.ts';
+import { ensureRenderer } from '../server/renderer-build.ts';
 import { startServer } from '../server/server.ts';
 import { type Figure, figure } from './figure.ts';
 import { pairedRatios, quantile, round, summarize } from './stats.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const ROWS = 10;
 const SIZES = { small: 30, large: 300 } as const;
 type Size = keyof typeof SIZES;
@@ -51,22 +49,6 @@ export function gridWorkflow(n: number): WorkflowDoc {
 
 function edgeCount(doc: WorkflowDoc): number {
   return Object.values(doc.nodes).reduce((k, node) => k + Object.keys(node.inputs ?? {}).length, 0);
-}
-
-async function newestMtime(dir: string): Promise<number> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const times = await Promise.all(
-    entries.filter((e) => e.isFile()).map(async (e) => (await stat(join(e.parentPath, e.name))).mtimeMs),
-  );
-  return Math.max(0, ...times);
-}
-
-/** How many minutes the built renderer is older than its sources (0 when current). */
-async function buildLagMinutes(): Promise<number> {
-  const index = join(RENDERER_DIR, 'index.html');
-  if (!existsSync(index)) return 0;
-  const lag = (await newestMtime(join(ROOT, 'renderer'))) - statSync(index).mtimeMs;
-  return Math.max(0, lag / 60000);
 }
 
 /** A fresh page (no autosaved tabs) on the studio, ready when the palette shows. */
@@ -179,14 +161,10 @@ async function sample(browser: Browser, url: string, docs: Record<Size, Workflow
 }
 
 async function commonNotes(docs: Record<Size, WorkflowDoc>): Promise<string[]> {
-  const lag = await buildLagMinutes();
   const edges = (k: Size) => `${SIZES[k]} nodes: ${edgeCount(docs[k])} edges`;
   return [
     `workflow: core.number/core.add nodes in columns of ${ROWS}, 2 edges per adder (${edges('small')}; ${edges('large')}); real studio services; editor served by server/startServer.`,
     'Chromium headless, --disable-gpu (software compositing), viewport 1440×900, a fresh browser context per open.',
-    ...(lag > 0
-      ? [`dist/renderer is ${round(lag, 2)} min older than renderer/ sources (the bench does not rebuild it)`]
-      : []),
   ];
 }
 

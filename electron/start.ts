@@ -72,7 +72,7 @@ async function browserMode(reason: string): Promise<void> {
 async function main(): Promise<void> {
   const electron = findElectron();
   if ('missing' in electron) return browserMode(electron.missing);
-  await ensureRenderer({ rebuild: true });
+  await ensureRenderer();
   const entry = await buildShell();
   const env = { ...process.env, LAYERFLOW_DATA: defaultDataDir() };
   const child = spawn(electron.path, [entry], { stdio: 'inherit', env });

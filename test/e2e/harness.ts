@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { StudioServices } from '../../api/services.ts';
 import { HEADLESS_ARGS, headlessBrowser } from '../../cli/headless-browser.ts';
-import { RENDERER_DIR } from '../../server/renderer-build.ts';
+import { ensureRenderer } from '../../server/renderer-build.ts';
 import { startServer } from '../../server/server.ts';
 
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'e2e');
@@ -23,29 +23,6 @@ export interface Harness {
 
 function tempDataDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'lf-e2e-'));
-}
-
-async function newestMtime(dir: string): Promise<number> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const times = await Promise.all(
-    entries.filter((e) => e.isFile()).map(async (e) => (await stat(join(e.parentPath, e.name))).mtimeMs),
-  );
-  return Math.max(0, ...times);
-}
-
-/** Builds the renderer unless dist/renderer is newer than its sources (each test file runs in its own process). */
-async function buildRenderer(): Promise<void> {
-  const built = await stat(join(RENDERER_DIR, 'index.html')).then(
-    (s) => s.mtimeMs,
-    () => 0,
-  );
-  const sources = Math.max(
-    await newestMtime(join(ROOT, 'renderer')),
-    (await stat(join(ROOT, 'vite.config.ts'))).mtimeMs,
-  );
-  if (built > sources) return;
-  const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { sourcemap: false } });
 }
 
 /** Headless Chromium on the studio's URL with its token; page errors fail the close. */
@@ -89,7 +66,7 @@ function harness(
 
 /** The server in this process over the given services (e.g. the toy studio) on a random port. */
 export async function openStudio(makeServices: (dataDir: string) => Promise<StudioServices>): Promise<Harness> {
-  await buildRenderer();
+  await ensureRenderer();
   await mkdir(ARTIFACTS, { recursive: true });
   const dataDir = await tempDataDir();
   const services = await makeServices(dataDir);
@@ -125,7 +102,7 @@ function servedUrl(child: ChildProcess): Promise<string> {
  * folder; closing sends Ctrl-C and expects a clean exit.
  */
 export async function openServe(): Promise<Harness> {
-  await buildRenderer();
+  await ensureRenderer();
   await mkdir(ARTIFACTS, { recursive: true });
   const dataDir = await tempDataDir();
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'serve', '--data', dataDir], {
