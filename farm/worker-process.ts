@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { engineEnv } from '../bin/engine-env.js';
 
 const MAIN = new URL('../cli/main.ts', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -14,11 +15,14 @@ export interface WorkerProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts `layerflow worker --id <id> …` and resolves once it prints `ready`. */
+/**
+ * Starts `layerflow worker --id <id> …` with the environment `npx layerflow worker` gives it (engineEnv) and
+ * resolves once it prints `ready`.
+ */
 export async function startWorker(id: string, args: string[], env = process.env): Promise<WorkerProcess> {
   const proc = spawn(process.execPath, ['--import', TSX, MAIN, 'worker', '--id', id, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env,
+    env: engineEnv(env),
   });
   let stderr = '';
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
