@@ -34,9 +34,12 @@ function asFrames(bytes: Uint8Array, channels: 3 | 4): Frames {
   return { frames: FRAMES, height: HEIGHT, width: WIDTH, channels, fps: 8, data: fromBytes(bytes) };
 }
 
-/** The ffmpeg the media code uses (LAYERFLOW_FFMPEG, system, bundled). */
+/**
+ * The ffmpeg the media code reads files with (LAYERFLOW_FFMPEG, system, bundled): the system's current
+ * overlay filter where there is one, as this figure has always been measured, not the bundled 2018 build.
+ */
 function ffmpegPath(): string {
-  const binary = binaryFor('ffmpeg');
+  const binary = binaryFor('ffmpeg', 'read');
   if ('path' in binary) return binary.path;
   throw new Error(binary.problem);
 }

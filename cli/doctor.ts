@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { binaryFor, type Tool } from '../media/ffmpeg-binaries.ts';
+import { type Binary, binaryFor, type Tool, type Use } from '../media/ffmpeg-binaries.ts';
 import type { Frames } from '../media/frames.ts';
 import { readVideo } from '../media/read-video.ts';
 import { type VideoFormat, writeVideo } from '../media/write-video.ts';
@@ -22,14 +22,19 @@ export interface Check {
 const MIN_NODE = [20, 11] as const;
 
 /**
- * `layerflow doctor [--json]`: what this machine runs LayerFlow Studio with (Node, ffmpeg and ffprobe
- * and where each came from, the video formats they can write and read back, onnxruntime-node and its
+ * `layerflow doctor [--json]`: what this machine runs LayerFlow Studio with (Node, the ffmpeg that
+ * encodes, the ffmpeg and ffprobe that read files, and where and why each came from, the video formats they can write and read back, onnxruntime-node and its
  * execution providers, the browser the tests would use). Exit 1 when something the demo needs fails.
  */
 export async function doctorCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
   if (positionals.length > 0) throw new UsageError('doctor takes no arguments');
-  const checks = [nodeCheck(), toolCheck('ffmpeg'), toolCheck('ffprobe')];
+  const checks = [
+    nodeCheck(),
+    toolCheck('ffmpeg', 'encode'),
+    toolCheck('ffmpeg', 'read'),
+    toolCheck('ffprobe', 'read'),
+  ];
   const tools = checks.slice(1).every((c) => c.ok);
   checks.push(...(await formatChecks(tools)), await onnxCheck(), browserCheck());
   const ok = checks.every((c) => c.ok || !c.needed);
@@ -54,20 +59,41 @@ function nodeCheck(): Check {
   return { name: 'Node.js', ok, needed: true, detail: `${process.versions.node} (needs ≥ ${MIN_NODE.join('.')})` };
 }
 
-function toolCheck(tool: Tool): Check {
-  const binary = binaryFor(tool);
-  if (!('path' in binary)) return { name: tool, ok: false, needed: true, detail: binary.problem };
+/**
+ * Why this binary was chosen for its use (the order is media/ffmpeg-binaries.ts's). VP9 encodes with the
+ * reading one, so it has no line of its own.
+ */
+const WHY: Record<Binary['source'], Record<Use, string>> = {
+  env: { encode: '', 'encode-vp9': '', read: '' },
+  bundled: {
+    encode: 'preferred for encoding but VP9: starts in milliseconds',
+    'encode-vp9': 'none on PATH',
+    read: 'none on PATH',
+  },
+  system: {
+    encode: 'no usable bundled one',
+    'encode-vp9': 'preferred for VP9: faster libvpx',
+    read: 'preferred for reading files and VP9: security fixes, faster libvpx',
+  },
+};
+
+function toolCheck(tool: Tool, use: Use): Check {
+  const name = tool === 'ffmpeg' ? `ffmpeg (${use})` : tool;
+  const binary = binaryFor(tool, use);
+  if (!('path' in binary)) return { name, ok: false, needed: true, detail: binary.problem };
   const run = spawnSync(binary.path, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 30_000 });
-  const where = `${binary.path} (${binary.source === 'env' ? `LAYERFLOW_${tool.toUpperCase()}` : binary.source})`;
+  const source = binary.source === 'env' ? `LAYERFLOW_${tool.toUpperCase()}` : binary.source;
+  const why = WHY[binary.source][use];
+  const where = `${binary.path} (${source}${why ? `; ${why}` : ''})`;
   if (run.error || run.status !== 0) {
-    const why = run.error?.message ?? run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`;
-    return { name: tool, ok: false, needed: true, detail: `${where} does not run: ${why}` };
+    const failure = run.error?.message ?? run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`;
+    return { name, ok: false, needed: true, detail: `${where} does not run: ${failure}` };
   }
   const version = run.stdout
     .split('\n')[0]
     .replace(/ Copyright.*/, '')
     .trim();
-  return { name: tool, ok: true, needed: true, detail: `${where}: ${version}` };
+  return { name, ok: true, needed: true, detail: `${where}: ${version}` };
 }
 
 const FORMATS: { format: Exclude<VideoFormat, 'png-seq'>; name: string; needed: boolean; alpha: boolean }[] = [

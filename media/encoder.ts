@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { tempPathFor } from './atomic.ts';
 import { MediaError } from './errors.ts';
 import { fileArg, runTool } from './ffmpeg.ts';
+import type { Use } from './ffmpeg-binaries.ts';
 import type { Frames, Quantize } from './frames.ts';
 import { fixGifDisposal } from './gif-disposal.ts';
+import { matroskaTags } from './matroska-tags.ts';
 import { probeVideo } from './probe.ts';
 import type { ToolProcess } from './spawn.ts';
 import { unstackPlanes, y4mStream } from './y4m.ts';
@@ -40,6 +42,8 @@ interface Encoding {
   alphaPixFmt?: RegExp;
   /** Whether the container keeps text tags (MP4/MOV as `mdta` keys, Matroska tags); GIF has none. */
   tags: boolean;
+  /** Which ffmpeg encodes it (media/ffmpeg-binaries.ts): the bundled static build first, but for VP9. */
+  use: Use;
 }
 
 const ENCODINGS: Record<EncodedFormat, Encoding> = {
@@ -56,6 +60,7 @@ const ENCODINGS: Record<EncodedFormat, Encoding> = {
     ],
     ext: '.mp4',
     tags: true,
+    use: 'encode',
   },
   'webm-vp9-alpha': {
     planes: 4,
@@ -69,6 +74,7 @@ const ENCODINGS: Record<EncodedFormat, Encoding> = {
     ],
     ext: '.webm',
     tags: true,
+    use: 'encode-vp9',
   },
   prores4444: {
     planes: 4,
@@ -78,6 +84,7 @@ const ENCODINGS: Record<EncodedFormat, Encoding> = {
     ],
     ext: '.mov',
     tags: true,
+    use: 'encode',
     alphaPixFmt: /^yuva444p1\d(le|be)$/, // the decoder reports 12-bit
   },
   gif: {
@@ -90,6 +97,7 @@ const ENCODINGS: Record<EncodedFormat, Encoding> = {
     codec: () => ['-gifflags', '-offsetting-transdiff', '-loop', '0', '-f', 'gif'],
     ext: '.gif',
     tags: false,
+    use: 'encode',
   },
 };
 
@@ -145,12 +153,12 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   // Tags arrive with the clip, on a second pipe, so that a process started before the run can carry them.
   async function* tags() {
     const got = await given;
-    yield new TextEncoder().encode(ffmetadata(got?.tags ?? {}));
+    yield matroskaTags(got?.tags ?? {});
   }
   const filter = enc.filter ? `${unstackPlanes(enc.planes, 'rgb')};${enc.filter(opts)}` : unstackPlanes(enc.planes);
   const args = [
     ...['-v', 'error', '-y', '-f', 'yuv4mpegpipe', '-i', 'pipe:0'],
-    ...(enc.tags ? ['-f', 'ffmetadata', '-i', 'pipe:3', '-map_metadata', '1'] : []),
+    ...(enc.tags ? ['-f', 'matroska', '-i', 'pipe:3', '-map_metadata', '1'] : []),
     ...['-filter_complex', filter],
     ...enc.codec(opts),
     fileArg(tmp),
@@ -165,6 +173,7 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
   const label = `${format} encoder`;
   const done = runTool('ffmpeg', args, {
     file: label,
+    use: enc.use,
     input: input(),
     ...(enc.tags ? { side: tags() } : {}),
     onSpawn: (c) => {
@@ -205,14 +214,6 @@ export function startEncoder(format: EncodedFormat, options: EncoderOptions, dir
       holdChild(keep);
     },
   };
-}
-
-/** Tags as an FFMETADATA file: `key=value` lines, with `=`, `;`, `#`, `\` and newlines escaped. */
-function ffmetadata(tags: Record<string, string>): string {
-  const escape = (s: string) => s.replace(/[=;#\\\n]/g, (c) => `\\${c}`);
-  return `;FFMETADATA1\n${Object.entries(tags)
-    .map(([k, v]) => `${escape(k)}=${escape(v)}\n`)
-    .join('')}`;
 }
 
 /** ffmpeg's error about the temp file, told about the file the user asked for. */

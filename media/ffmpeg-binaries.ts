@@ -4,12 +4,23 @@ import { resolve } from 'node:path';
 import which from 'which';
 
 /**
- * Which ffmpeg / ffprobe to run. In order: LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE (a path, or a name to
- * look up on PATH; never a fallback past it), then the system's on PATH, then the static builds that
- * `npm install` brings as optional dependencies (@ffmpeg-installer/ffmpeg, @ffprobe-installer/ffprobe).
+ * Which ffmpeg / ffprobe to run. LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE (a path, or a name to look up on
+ * PATH; never a fallback past it) win. Otherwise it depends on the use:
+ * - encode (ffmpeg fed our own frames by a save node): the static build `npm install` brings as an
+ *   optional dependency (@ffmpeg-installer/ffmpeg) first, then the system's on PATH. It starts in
+ *   ≈ 20 ms against ≈ 0.2–0.45 s of CPU for Debian's (215 shared libraries), which on two cores doubled
+ *   a tiny-pack run's wall time; its encoders give the same quality (README, Encoder settings).
+ * - encode-vp9 (ffmpeg writing VP9 with alpha): the system's first, then the bundled. Its newer libvpx
+ *   takes ⅓ less CPU: 0.78 against 1.17 s for 49 frames at 480×720, more than the bundled saves in
+ *   starting (measured: README, Encoder settings); on the tiny pack the two tie on wall time.
+ * - read (ffmpeg or ffprobe parsing a file someone gave us): the system's first, then the bundled
+ *   (@ffprobe-installer/ffprobe): the bundled builds are from 2018, and demuxers and decoders are where
+ *   FFmpeg's security fixes land, which a system package receives and they never will.
  */
 
 export type Tool = 'ffmpeg' | 'ffprobe';
+/** encode, encode-vp9: ffmpeg writing frames we made; read: ffmpeg or ffprobe parsing a file (see above). */
+export type Use = 'encode' | 'encode-vp9' | 'read';
 
 export const ENV_VAR = { ffmpeg: 'LAYERFLOW_FFMPEG', ffprobe: 'LAYERFLOW_FFPROBE' } as const;
 const BUNDLE = { ffmpeg: '@ffmpeg-installer/ffmpeg', ffprobe: '@ffprobe-installer/ffprobe' } as const;
@@ -19,6 +30,7 @@ export interface Binary {
   path: string;
   /** env: named by LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE; system: found on PATH; bundled: from npm. */
   source: 'env' | 'system' | 'bundled';
+  use: Use;
 }
 
 /** No usable binary, and what was tried, for the error message. */
@@ -40,18 +52,24 @@ export const INSTALL_HINT =
   '(Debian/Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg), ' +
   'or point LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE at the executables';
 
-/** The binary for `tool` in that order, or what was tried. */
-export function findBinary(tool: Tool, lookup: Lookup = processLookup): Binary | NoBinary {
+/** The binary for `tool` used for `use`, in the order above, or what was tried. */
+export function findBinary(tool: Tool, use: Use, lookup: Lookup = processLookup): Binary | NoBinary {
   const named = lookup.env[ENV_VAR[tool]];
   if (named) {
     const path = onPath(named, lookup.env.PATH);
-    if (path) return { tool, path, source: 'env' };
+    if (path) return { tool, path, source: 'env', use };
     return { tool, problem: `${ENV_VAR[tool]}=${named} is not an executable file (nor a command on PATH)` };
   }
-  const system = onPath(tool, lookup.env.PATH);
-  if (system) return { tool, path: system, source: 'system' };
+  const fromSystem = () => onPath(tool, lookup.env.PATH);
+  const systemFirst = use !== 'encode';
+  if (systemFirst) {
+    const system = fromSystem();
+    if (system) return { tool, path: system, source: 'system', use };
+  }
   const bundled = lookup.bundled(tool);
-  if ('path' in bundled) return { tool, path: bundled.path, source: 'bundled' };
+  if ('path' in bundled) return { tool, path: bundled.path, source: 'bundled', use };
+  const system = systemFirst ? undefined : fromSystem();
+  if (system) return { tool, path: system, source: 'system', use };
   return { tool, problem: `no ${tool} on PATH and no bundled one (${bundled.problem})` };
 }
 
@@ -68,11 +86,11 @@ const found = new Map<string, Binary | NoBinary>();
  * findBinary for this process, remembered per setting of the variables it reads (tests and the
  * test:fresh script change PATH and LAYERFLOW_* between calls).
  */
-export function binaryFor(tool: Tool): Binary | NoBinary {
-  const key = [tool, process.env[ENV_VAR[tool]] ?? '', process.env.PATH ?? ''].join('\0');
+export function binaryFor(tool: Tool, use: Use): Binary | NoBinary {
+  const key = [tool, use, process.env[ENV_VAR[tool]] ?? '', process.env.PATH ?? ''].join('\0');
   let binary = found.get(key);
   if (!binary) {
-    binary = findBinary(tool);
+    binary = findBinary(tool, use);
     found.set(key, binary);
   }
   return binary;
@@ -80,11 +98,12 @@ export function binaryFor(tool: Tool): Binary | NoBinary {
 
 /**
  * Why one of `tools` cannot run here (the first missing), or undefined when each is found and
- * executable. Cheap (no process is started), so validation can ask before any work.
+ * executable. Cheap (no process is started), so validation can ask before any work. Both uses look in
+ * the same places, so either answers.
  */
 export function missingTools(tools: readonly Tool[]): string | undefined {
   for (const tool of tools) {
-    const binary = binaryFor(tool);
+    const binary = binaryFor(tool, 'read');
     if (!('path' in binary)) return binary.problem;
   }
   return undefined;

@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { MediaError } from './errors.ts';
-import { binaryFor, INSTALL_HINT, type Tool } from './ffmpeg-binaries.ts';
+import { binaryFor, INSTALL_HINT, type Tool, type Use } from './ffmpeg-binaries.ts';
 import { SpawnError, spawnTool, type ToolProcess } from './spawn.ts';
 
 export type { Tool } from './ffmpeg-binaries.ts';
 
 /** The executable for a tool (see ffmpeg-binaries.ts for the order), or a missing-ffmpeg error naming the file. */
-function executable(tool: Tool, file: string): string {
-  const binary = binaryFor(tool);
+function executable(tool: Tool, use: Use, file: string): string {
+  const binary = binaryFor(tool, use);
   if ('path' in binary) return binary.path;
   throw new MediaError('ffmpeg-missing', `${tool} is needed for ${file}, but ${binary.problem}: ${INSTALL_HINT}`, {
     file,
@@ -26,6 +26,8 @@ export function fileArg(path: string): string {
 export interface ToolRun {
   /** The file the run is about, named in errors. */
   file: string;
+  /** encode: ffmpeg only writes frames we pipe in; read (the default): it parses a file (which binary: ffmpeg-binaries.ts). */
+  use?: Use;
   /** Bytes fed to stdin, chunk by chunk (respecting backpressure); an async source may start later. */
   input?: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /** Bytes fed to the child's fd 3 (ffmpeg's `pipe:3`), like `input`: a second input such as tags. */
@@ -53,7 +55,7 @@ export async function runTool(tool: Tool, args: string[], run: ToolRun): Promise
     'pipe',
     ...(run.side ? ['pipe' as const] : []),
   ];
-  const child = await spawnTool(executable(tool, run.file), args, stdio).catch((e: unknown) => {
+  const child = await spawnTool(executable(tool, run.use ?? 'read', run.file), args, stdio).catch((e: unknown) => {
     throw startFailure(tool, run.file, e);
   });
   return new Promise((resolvePromise, reject) => {

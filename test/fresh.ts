@@ -125,8 +125,8 @@ async function checkDemo(repo: string, env: NodeJS.ProcessEnv): Promise<void> {
   };
   const detail = (name: string) => report.checks.find((c) => c.name === name)?.detail ?? '';
   check(doctor.status === 0 && report.ok === true, 'layerflow doctor passes in the clone');
-  check(/\(bundled\)/.test(detail('ffmpeg')), `the clone uses the bundled ffmpeg: ${detail('ffmpeg')}`);
-  check(/\(bundled\)/.test(detail('ffprobe')), `the clone uses the bundled ffprobe: ${detail('ffprobe')}`);
+  for (const name of ['ffmpeg (encode)', 'ffmpeg (read)', 'ffprobe'])
+    check(/\(bundled[;)]/.test(detail(name)), `the clone uses the bundled ${name}: ${detail(name)}`);
   check(/@sparticuz\/chromium/.test(detail('test browser')), `the tests' browser: ${detail('test browser')}`);
 }
 

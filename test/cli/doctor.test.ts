@@ -22,7 +22,8 @@ test('`layerflow doctor` reports the ffmpeg in use, the formats it round-trips, 
   const checks = byName(report.checks);
   assert.deepEqual(Object.keys(checks), [
     'Node.js',
-    'ffmpeg',
+    'ffmpeg (encode)',
+    'ffmpeg (read)',
     'ffprobe',
     'VP9 + alpha',
     'H.264',
@@ -31,7 +32,15 @@ test('`layerflow doctor` reports the ffmpeg in use, the formats it round-trips, 
     'onnxruntime-node',
     'test browser',
   ]);
-  assert.match(checks.ffmpeg.detail, /^\/\S+ffmpeg \((system|bundled|LAYERFLOW_FFMPEG)\): ffmpeg version /);
+  // encoding prefers the bundled build, reading and VP9 the system's (media/ffmpeg-binaries.ts); the line says which and why
+  assert.match(
+    checks['ffmpeg (encode)'].detail,
+    /^\/\S+ffmpeg \((bundled; preferred for encoding but VP9: starts in milliseconds|system; no usable bundled one|LAYERFLOW_FFMPEG)\): ffmpeg version /,
+  );
+  assert.match(
+    checks['ffmpeg (read)'].detail,
+    /^\/\S+ffmpeg \((system; preferred for reading files and VP9: security fixes, faster libvpx|bundled; none on PATH|LAYERFLOW_FFMPEG)\): ffmpeg version /,
+  );
   for (const name of ['VP9 + alpha', 'ProRes 4444', 'GIF'])
     assert.equal(checks[name].detail, 'writes and reads back alpha');
   assert.match(checks['onnxruntime-node'].detail, /^1\.\d+\.\d+, binding loads; providers tried in order: .*cpu/);
@@ -40,7 +49,7 @@ test('`layerflow doctor` reports the ffmpeg in use, the formats it round-trips, 
 test('`layerflow doctor` without ffmpeg: exit 1, names the setting at fault, tries no format', async () => {
   const r = await cli(['doctor'], undefined, { LAYERFLOW_FFMPEG: join(dir, 'no-ffmpeg') });
   assert.equal(r.code, 1);
-  assert.match(r.stdout, /^FAIL {2}ffmpeg +LAYERFLOW_FFMPEG=\S+no-ffmpeg is not an executable file/m);
+  assert.match(r.stdout, /^FAIL {2}ffmpeg \(encode\) +LAYERFLOW_FFMPEG=\S+no-ffmpeg is not an executable file/m);
   assert.match(r.stdout, /^FAIL {2}VP9 \+ alpha +not tried: ffmpeg or ffprobe is missing$/m);
   assert.match(r.stdout, /^warn {2}ProRes 4444 /m, 'ProRes is reported, but the demo does not need it');
   assert.match(r.stdout, /Something the demo needs is missing/);

@@ -27,38 +27,90 @@ function lookup(env: Record<string, string | undefined>, bundled = true): Lookup
   return { env, bundled: () => (bundled ? { path: BUNDLED } : { problem: 'not installed' }) };
 }
 
-test('order: LAYERFLOW_FFMPEG, then the system ffmpeg on PATH, then the bundled one', () => {
+test('LAYERFLOW_FFMPEG / LAYERFLOW_FFPROBE win for every use, a path or a command on PATH', () => {
   const named = join(other, 'my-ffmpeg');
-  assert.deepEqual(findBinary('ffmpeg', lookup({ LAYERFLOW_FFMPEG: named, PATH: sys })), {
+  for (const use of ['encode', 'encode-vp9', 'read'] as const) {
+    assert.deepEqual(findBinary('ffmpeg', use, lookup({ LAYERFLOW_FFMPEG: named, PATH: sys })), {
+      tool: 'ffmpeg',
+      path: named,
+      source: 'env',
+      use,
+    });
+    assert.deepEqual(findBinary('ffmpeg', use, lookup({ LAYERFLOW_FFMPEG: 'my-ffmpeg', PATH: `${sys}:${other}` })), {
+      tool: 'ffmpeg',
+      path: named,
+      source: 'env',
+      use,
+    });
+  }
+});
+
+test('encoding prefers the bundled ffmpeg (fast to start), then the system one', () => {
+  assert.deepEqual(findBinary('ffmpeg', 'encode', lookup({ PATH: sys })), {
     tool: 'ffmpeg',
-    path: named,
-    source: 'env',
+    path: BUNDLED,
+    source: 'bundled',
+    use: 'encode',
   });
-  assert.deepEqual(findBinary('ffmpeg', lookup({ LAYERFLOW_FFMPEG: 'my-ffmpeg', PATH: `${sys}:${other}` })), {
+  assert.deepEqual(findBinary('ffmpeg', 'encode', lookup({ PATH: `${other}:${sys}` }, false)), {
     tool: 'ffmpeg',
-    path: named,
-    source: 'env',
-  });
-  assert.deepEqual(findBinary('ffprobe', lookup({ PATH: `${other}:${sys}` })), {
-    tool: 'ffprobe',
-    path: join(sys, 'ffprobe'),
+    path: join(sys, 'ffmpeg'),
     source: 'system',
+    use: 'encode',
   });
+});
+
+test('VP9 encodes with the system ffmpeg (faster libvpx), else the bundled one', () => {
+  assert.deepEqual(findBinary('ffmpeg', 'encode-vp9', lookup({ PATH: sys })), {
+    tool: 'ffmpeg',
+    path: join(sys, 'ffmpeg'),
+    source: 'system',
+    use: 'encode-vp9',
+  });
+  assert.deepEqual(findBinary('ffmpeg', 'encode-vp9', lookup({ PATH: other })), {
+    tool: 'ffmpeg',
+    path: BUNDLED,
+    source: 'bundled',
+    use: 'encode-vp9',
+  });
+});
+
+test('reading files prefers the system ffmpeg and ffprobe (security fixes), then the bundled ones', () => {
+  for (const tool of ['ffmpeg', 'ffprobe'] as const) {
+    assert.deepEqual(findBinary(tool, 'read', lookup({ PATH: `${other}:${sys}` })), {
+      tool,
+      path: join(sys, tool),
+      source: 'system',
+      use: 'read',
+    });
+  }
   // other/ffmpeg is not executable, so it is passed over
-  assert.deepEqual(findBinary('ffmpeg', lookup({ PATH: other })), { tool: 'ffmpeg', path: BUNDLED, source: 'bundled' });
-  assert.deepEqual(findBinary('ffmpeg', lookup({})), { tool: 'ffmpeg', path: BUNDLED, source: 'bundled' });
+  assert.deepEqual(findBinary('ffmpeg', 'read', lookup({ PATH: other })), {
+    tool: 'ffmpeg',
+    path: BUNDLED,
+    source: 'bundled',
+    use: 'read',
+  });
+  assert.deepEqual(findBinary('ffmpeg', 'read', lookup({})), {
+    tool: 'ffmpeg',
+    path: BUNDLED,
+    source: 'bundled',
+    use: 'read',
+  });
 });
 
 test('a LAYERFLOW_FFPROBE that is not there is an error, never a silent fallback', () => {
-  const found = findBinary('ffprobe', lookup({ LAYERFLOW_FFPROBE: join(dir, 'nope'), PATH: sys }));
+  const found = findBinary('ffprobe', 'read', lookup({ LAYERFLOW_FFPROBE: join(dir, 'nope'), PATH: sys }));
   assert.ok('problem' in found);
   assert.match(found.problem, /LAYERFLOW_FFPROBE=.*nope is not an executable file/);
 });
 
 test('nothing anywhere: the problem says what was tried', () => {
-  const found = findBinary('ffmpeg', lookup({ PATH: other }, false));
-  assert.ok('problem' in found);
-  assert.equal(found.problem, 'no ffmpeg on PATH and no bundled one (not installed)');
+  for (const use of ['encode', 'encode-vp9', 'read'] as const) {
+    const found = findBinary('ffmpeg', use, lookup({ PATH: other }, false));
+    assert.ok('problem' in found);
+    assert.equal(found.problem, 'no ffmpeg on PATH and no bundled one (not installed)');
+  }
 });
 
 test('the bundled binaries resolve to files this process can run', async () => {

@@ -3,9 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { writeVideo } from '../../../media/write-video.ts';
 import { saveImage } from '../../../nodes/media/save-image.ts';
 import { saveVideo } from '../../../nodes/media/save-video.ts';
-import { embeddedWorkflowText } from '../../../renderer/model/embedded-workflow.ts';
+import { embeddedWorkflowText, WORKFLOW_KEY } from '../../../renderer/model/embedded-workflow.ts';
 import { smoothClip } from '../../media/clips.ts';
 import { runNode, TEST_WORKFLOW_JSON } from './run-node.ts';
 
@@ -32,6 +33,33 @@ test('MP4, WebM and MOV videos carry the workflow that made them; GIF does not',
     await runNode(saveVideo, { video: c.format === 'mp4-h264' ? rgb : rgba }, { format: c.format, filename }, dir);
     const text = embeddedWorkflowText(await readFile(join(dir, c.file)));
     assert.equal(text, c.embeds ? TEST_WORKFLOW_JSON : undefined, c.format);
+  }
+});
+
+/** A workflow of `n` nodes whose text needs escaping in most formats (quotes, `=;#\\`, newlines, non-ASCII). */
+function bigWorkflowJson(n: number): string {
+  const nodes = Object.fromEntries(
+    Array.from({ length: n }, (_, i) => [
+      `n${i}`,
+      { type: 'x.prompt', typeVersion: 1, params: { text: `café ✓ #${i}; a=b \\ "q"\nline` }, inputs: {} },
+    ]),
+  );
+  return JSON.stringify({ schemaVersion: 2, nodes, meta: { title: 'big' } }, null, 1);
+}
+
+// The static ffmpeg we encode with read FFMETADATA lines up to 1,024 bytes: a real workflow was cut short.
+test('a workflow of tens of kilobytes comes back whole from MP4, WebM and MOV', async () => {
+  const workflow = bigWorkflowJson(250);
+  assert.ok(workflow.length > 20_000, `${workflow.length} bytes`);
+  const cases = [
+    { format: 'mp4-h264', file: 'big.mp4', clip: rgb },
+    { format: 'webm-vp9-alpha', file: 'big.webm', clip: rgba },
+    { format: 'prores4444', file: 'big.mov', clip: rgba },
+  ] as const;
+  for (const c of cases) {
+    const path = join(dir, c.file);
+    await writeVideo(c.clip, path, c.format, { padOdd: true, metadata: { [WORKFLOW_KEY]: workflow } });
+    assert.equal(embeddedWorkflowText(await readFile(path)), workflow, c.format);
   }
 });
 
