@@ -71,17 +71,18 @@ export function gemmGraph(n: number): GraphBuilder {
   return g;
 }
 
-export async function sessionFor(dir: string, g: GraphBuilder) {
+/** A CPU session for `g`; `arena` as the sampler's DiT session (models/session SessionOptions). */
+export async function sessionFor(dir: string, g: GraphBuilder, arena = false) {
   const path = join(dir, `${g.name}.onnx`);
   await writeFile(path, g.serialize().model);
-  return { path, session: await getSession(path, { providers: ['cpu'] }) };
+  return { path, session: await getSession(path, { providers: ['cpu'], arena }) };
 }
 
-/** FLOP/s ORT reaches on square MatMuls of each size (median of `reps` runs). */
-export async function gemmRates(dir: string, reps: number): Promise<Map<number, number>> {
+/** FLOP/s ORT reaches on square MatMuls of each size (median of `reps` runs), sessions as `sessionFor`. */
+export async function gemmRates(dir: string, reps: number, arena = false): Promise<Map<number, number>> {
   const rates = new Map<number, number>();
   for (const n of GEMM_SIZES) {
-    const { path, session } = await sessionFor(dir, gemmGraph(n));
+    const { path, session } = await sessionFor(dir, gemmGraph(n), arena);
     const feeds = { x: randomTensor([n, n], n) };
     const ms = summarize(await timeRuns(() => runSession(session, feeds), reps)).median;
     rates.set(n, (GEMM_CHAIN * 2 * n ** 3) / (ms / 1000));
@@ -138,7 +139,7 @@ async function rooflineOf(dir: string, c: (typeof CASES)[number], reps: number):
   const dims = ditDims(config);
   // The graph the sampler runs by default: content LoRA folded in at strength 1, motion LoRA off.
   const graph = buildDit(config, randomDitWeights(config, 1), { lora: { motion: false, content: 'folded' } });
-  const { path, session } = await sessionFor(dir, graph);
+  const { path, session } = await sessionFor(dir, graph, true);
   const feeds: Record<string, Tensor> = {
     x: randomTensor([1, dims.frames, config.in_channels, config.latent_height, config.latent_width], 2),
     timesteps: { dims: [1], data: Float32Array.of(500) },
@@ -146,7 +147,8 @@ async function rooflineOf(dir: string, c: (typeof CASES)[number], reps: number):
   };
   const forward = await timeRuns(() => runSession(session, feeds), reps);
   await release(path);
-  const rates = await gemmRates(dir, Math.max(3, reps));
+  // The GEMMs run with the same session options as the forward (the arena kept, as the sampler's DiT).
+  const rates = await gemmRates(dir, Math.max(3, reps), true);
   const [bestN, peak] = [...rates].reduce((a, b) => (b[1] > a[1] ? b : a));
   const flops = ditForwardFlops(config);
   const ideal = (flops.total / peak) * 1000;
@@ -171,7 +173,7 @@ async function rooflineOf(dir: string, c: (typeof CASES)[number], reps: number):
       gemm_peak_size: bestN,
     },
     notes: [
-      `${c.about}, head dim ${dims.headDim}, at ${config.latent_height * 8}×${config.latent_width * 8} px: ${dims.videoTokens} video + ${dims.text} text tokens, RGBA generate, batch 1, the graph the sampler runs by default (content LoRA folded in at strength 1, motion LoRA off), CPU provider through models/session; the GEMM rate measured right after the forwards.`,
+      `${c.about}, head dim ${dims.headDim}, at ${config.latent_height * 8}×${config.latent_width * 8} px: ${dims.videoTokens} video + ${dims.text} text tokens, RGBA generate, batch 1, the graph the sampler runs by default (content LoRA folded in at strength 1, motion LoRA off), CPU provider through models/session with the memory arena kept (as the sampler's DiT session); the GEMM rate measured right after the forwards.`,
       'FLOPs: 2 per multiply-add of every MatMul/Conv (incl. attention q·kᵀ, p·v); norms, softmax and elementwise ops are not counted.',
       `GEMM rate: best median over ${GEMM_CHAIN} chained square MatMuls (n = ${GEMM_SIZES.join(', ')}) in one ONNX graph.`,
       `Attention is ${Math.round((100 * flops.attention) / flops.total)}% of the FLOPs: the figure rates ORT's MultiHeadAttention at head dim ${dims.headDim} as much as its GEMMs.`,

@@ -1,5 +1,16 @@
 import type { GraphBuilder } from '../onnx/graph.ts';
-import { cast, concat, type FloatType, floats, layerNorm, reshape, silu, sliceAxis, transpose } from '../onnx/nn.ts';
+import {
+  cast,
+  concat,
+  type FloatType,
+  floats,
+  gemmLinear,
+  layerNorm,
+  reshape,
+  silu,
+  sliceAxis,
+  transpose,
+} from '../onnx/nn.ts';
 import type { Tokens } from './block.ts';
 import { type DitConfig, ditDims, type FrameRange } from './config.ts';
 import { positionTable, textLayerIndices, timestepFrequencies } from './position.ts';
@@ -44,13 +55,18 @@ export function embedTokens(
 ): Tokens {
   const { frames, gridH, gridW, hidden } = ditDims(c);
   const p = c.patch_size;
-  const perFrame = reshape(g, video, [-1, c.in_channels, c.latent_height, c.latent_width]);
-  const patches = g.op('Conv', [perFrame, w.get(`${PATCH}.proj.weight`), w.get(`${PATCH}.proj.bias`)], {
-    kernel_shape: [p, p],
-    strides: [p, p],
+  // The stride-p Conv2d as a GEMM over patches: each token's C·p·p inputs gathered in the Conv weight's
+  // (c, kh, kw) order. ONNX Runtime's Conv reordered its output from NCHWc blocks at several times the
+  // GEMM's own cost; the input is small (latents), so the gather is cheap.
+  const split = reshape(g, video, [-1, frames, c.in_channels, gridH, p, gridW, p]);
+  const gathered = transpose(g, split, [0, 1, 3, 5, 2, 4, 6]);
+  const patchWidth = c.in_channels * p * p;
+  const kernel = reshape(g, w.get(`${PATCH}.proj.weight`), [hidden, patchWidth]);
+  const videoTokens = gemmLinear(g, gathered, kernel, w.get(`${PATCH}.proj.bias`), {
+    in: patchWidth,
+    out: hidden,
+    tokens: frames * gridH * gridW,
   });
-  const byFrame = reshape(g, patches, [-1, frames, hidden, gridH * gridW]);
-  const videoTokens = reshape(g, transpose(g, byFrame, [0, 1, 3, 2]), [-1, frames * gridH * gridW, hidden]);
   const text = ditLinear(g, w, context, `${PATCH}.text_proj`, c.text_length);
   const pos = positions(g, w, c, dtype);
   return { text: g.op('Add', [text, pos.text]), video: g.op('Add', [videoTokens, pos.video]) };

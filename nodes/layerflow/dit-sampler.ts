@@ -214,28 +214,33 @@ export async function sampleLayers(
     spliced ? spliceGiven(x, spliced.latents, spliced.from, frameSize(layout)) : x;
   const T = layout.latentFrames - (spliced ? spliced.latents.length / frameSize(layout) : 0);
   const rng = hooks.noise ?? gaussianNoise(settings.seed);
-  const x = await useSession(transformerFile(model, layout.task).abs, (session) => {
-    const network = transformerNetwork(session, model, layout, text, spliced, hooks.signal);
-    let last: { x: Float32Array; v: Float32Array[] } | undefined;
-    return sampleDpmpp2m({
-      ...resolveSchedule(config, settings),
-      x: rng(T * frameSize(layout)),
-      shape: [1, T, ...layout.frameShape] as LatentShape,
-      noise: rng,
-      batchNetwork: hooks.onTrace
-        ? async (xIn, t, a, rows) => {
-            last = { x: xIn, v: await network(xIn, t, a, rows) };
-            return last.v;
-          }
-        : network,
-      ...(fixed ? { fixedFrames: { from: fixed.from, latents: fixed.latents } } : {}),
-      signal: hooks.signal,
-      onStep: (i, n, denoised, xOut) => {
-        if (last) hooks.onTrace?.(i, { xIn: last.x, v: last.v, denoised, xOut });
-        return hooks.onStep?.(i, n, withGiven(denoised));
-      },
-    });
-  });
+  const x = await useSession(
+    transformerFile(model, layout.task).abs,
+    (session) => {
+      const network = transformerNetwork(session, model, layout, text, spliced, hooks.signal);
+      let last: { x: Float32Array; v: Float32Array[] } | undefined;
+      return sampleDpmpp2m({
+        ...resolveSchedule(config, settings),
+        x: rng(T * frameSize(layout)),
+        shape: [1, T, ...layout.frameShape] as LatentShape,
+        noise: rng,
+        batchNetwork: hooks.onTrace
+          ? async (xIn, t, a, rows) => {
+              last = { x: xIn, v: await network(xIn, t, a, rows) };
+              return last.v;
+            }
+          : network,
+        ...(fixed ? { fixedFrames: { from: fixed.from, latents: fixed.latents } } : {}),
+        signal: hooks.signal,
+        onStep: (i, n, denoised, xOut) => {
+          if (last) hooks.onTrace?.(i, { xIn: last.x, v: last.v, denoised, xOut });
+          return hooks.onStep?.(i, n, withGiven(denoised));
+        },
+      });
+      // The DiT runs once or twice per step: its session keeps the activation arena (models/session SessionOptions).
+    },
+    { arena: true },
+  );
   return {
     task: settings.task,
     layout,

@@ -122,6 +122,20 @@ describe('session cache', () => {
     assert.deepEqual(ortRunStats(), { calls: 0, ms: 0 });
   });
 
+  it('keeps an arena session apart from the plain one, computing the same, and releases both with the file', async () => {
+    const file = await affineModel('arena', seeded(21, 11), seeded(7, 12));
+    await release();
+    const plain = await getSession(file, { providers: ['cpu'] });
+    const arena = await getSession(file, { providers: ['cpu'], arena: true });
+    assert.notEqual(arena, plain);
+    assert.equal(await getSession(file, { providers: ['cpu'], arena: true }), arena);
+    const feeds = { x: { dims: [3, 7], data: seeded(21, 13) } };
+    const y = async (s: typeof plain) => (await runSession(s, feeds))[s.ort.outputNames[0]].data;
+    assert.deepEqual(await y(arena), await y(plain));
+    await release(file);
+    assert.equal(openSessionCount(), 0);
+  });
+
   it('releases one file or all, and re-creates on the next request', async () => {
     const a = await affineModel('a', seeded(21, 1), seeded(7, 2));
     const b = await affineModel('b', seeded(21, 3), seeded(7, 4));
